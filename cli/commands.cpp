@@ -1,0 +1,41 @@
+#include "cli/commands.hpp"
+
+namespace tend::cli {
+
+namespace {
+void no_options(boost::program_options::options_description&) {}
+}  // namespace
+
+std::span<const Command> commands() {
+  static const Command kCommands[] = {
+      {"init", "[--kdf interactive|moderate|sensitive]",
+       "create a vault; prints the recovery key once", "Vault", Needs::kVaultDir, 0, 0, opts_init,
+       cmd_init},
+      {"status", "", "vault, counts, last check-in, streak", "Vault", Needs::kUnlocked, 0, 0,
+       no_options, cmd_status},
+      {"passwd", "[--new-passphrase-file F]", "change the passphrase (rewraps the key, instant)",
+       "Vault", Needs::kUnlocked, 0, 0, opts_passwd, cmd_passwd},
+      {"recover", "--recovery-key-file F [--new-passphrase-file F]",
+       "set a new passphrase with the recovery key", "Vault", Needs::kVaultDir, 0, 0, opts_recover,
+       cmd_recover},
+      {"identity", "", "the device's public keys (minisign)", "Vault", Needs::kUnlocked, 0, 0,
+       no_options, cmd_identity},
+      {"mood add", "SCORE [options]", "log how you feel, 1 (worst) to 10 (best)", "Journal",
+       Needs::kUnlocked, 1, 1, opts_mood_add, cmd_mood_add},
+      {"mood list", "[options]", "list mood entries", "Journal", Needs::kUnlocked, 0, 0,
+       opts_mood_list, cmd_mood_list},
+      {"mood edit", "ID [options]", "correct a mood entry", "Journal", Needs::kUnlocked, 1, 1,
+       opts_mood_edit, cmd_mood_edit},
+      {"mood rm", "ID", "delete a mood entry for good", "Journal", Needs::kUnlocked, 1, 1,
+       no_options, cmd_mood_rm},
+      {"app log", "APP (--minutes N | --duration 1h20m) [options]", "log time spent in an app",
+       "Journal", Needs::kUnlocked, 1, 1, opts_app_log, cmd_app_log},
+      {"app list", "[options]", "list app sessions", "Journal", Needs::kUnlocked, 0, 0,
+       opts_app_list, cmd_app_list},
+      {"app rm", "ID", "delete an app session for good", "Journal", Needs::kUnlocked, 1, 1,
+       no_options, cmd_app_rm},
+  };
+  return kCommands;
+}
+
+}  // namespace tend::cli

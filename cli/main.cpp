@@ -1,0 +1,39 @@
+// The tend executable: harden the process, then hand over to run().
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <iostream>
+
+#include "cli/passphrase.hpp"
+#include "cli/run.hpp"
+
+int main(int argc, char** argv) {
+  // First: no core dumps (they would hold keys and journal text), no ptrace by
+  // other processes of this user, and private file modes for anything created.
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  umask(077);
+  tzset();
+
+  tend::cli::Io io;
+  io.out = &std::cout;
+  io.err = &std::cerr;
+  io.getenv = [](const char* name) -> const char* { return std::getenv(name); };
+  io.now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+  io.read_terminal_secret = tend::cli::read_terminal_secret;
+  io.has_terminal = isatty(STDIN_FILENO) != 0 || isatty(STDERR_FILENO) != 0;
+  if (isatty(STDOUT_FILENO)) {
+    winsize ws{};
+    io.columns = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 100;
+  }
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const int code = tend::cli::run(args, io);
+  std::cout.flush();
+  return code;
+}

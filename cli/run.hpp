@@ -1,0 +1,26 @@
+// The tend command line as a function: main() is a thin shell over run().
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/context.hpp"
+
+namespace tend::cli {
+
+// Exit codes (sysexits): see DESIGN "Commands".
+constexpr int kExitOk = 0;
+constexpr int kExitVerifyFailed = 1;
+constexpr int kExitUsage = 64;
+constexpr int kExitDataErr = 65;
+constexpr int kExitNoInput = 66;
+constexpr int kExitCantCreate = 73;
+constexpr int kExitIoErr = 74;
+constexpr int kExitNoPerm = 77;
+
+int exit_code(ErrorKind kind);
+
+// Runs one tend command. `args` excludes the program name.
+int run(const std::vector<std::string>& args, Io& io);
+
+}  // namespace tend::cli

@@ -1,0 +1,126 @@
+// RAII handles over SQLCipher: Db (a keyed connection), Statement, Transaction.
+//
+// A Db is keyed with sqlite3_key() right after open — the raw key is passed as
+// the blob literal x'<hex>' assembled in guarded memory, never interpolated into
+// SQL — then the key is proven by reading sqlite_master. All handles are move-only.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+#include "crypto/secret.hpp"
+
+namespace tend {
+
+// SQLCipher settings a vault is written with; recorded in vault.json so that a
+// newer SQLCipher (4.x) can open the file with the same settings.
+struct CipherSettings {
+  int page_size = 4096;
+  bool use_hmac = true;
+  std::string hmac_algorithm = "HMAC_SHA1";
+  std::string kdf_algorithm = "PBKDF2_HMAC_SHA1";
+  int kdf_iter = 64000;  // unused with a raw key, recorded for completeness
+  int fast_kdf_iter = 2;
+  int compatibility = 3;  // SQLCipher 4's PRAGMA cipher_compatibility value
+};
+
+class Statement;
+
+class Db {
+ public:
+  enum class Mode { kOpenExisting = 0, kCreate = 1 };
+
+  Db() = default;
+  ~Db();
+  Db(Db&& other) noexcept;
+  Db& operator=(Db&& other) noexcept;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // Opens and keys `path` with the 32-byte raw key. A wrong key or a damaged
+  // file is reported as kCorrupt: by the time a Db is opened, the key has been
+  // authenticated by a key slot, so a failure here is never "wrong passphrase".
+  static Result<Db> open(const std::string& path, const crypto::SecretBytes& raw_key,
+                         const CipherSettings& settings, Mode mode);
+
+  Status exec(const char* sql);
+  Result<Statement> prepare(std::string_view sql);
+  std::int64_t last_insert_rowid() const;
+  int changes() const;
+  sqlite3* handle() { return db_; }
+
+  // Maps an SQLite result code to a Status, with `what` as context.
+  Status error(int rc, std::string_view what) const;
+
+ private:
+  explicit Db(sqlite3* db) : db_(db) {}
+  sqlite3* db_ = nullptr;
+};
+
+class Statement {
+ public:
+  Statement() = default;
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Parameters are 1-based, as in SQLite.
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, const std::string& text) {
+    return bind(index, std::string_view(text));
+  }
+  Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+  Statement& bind(int index, std::optional<std::string_view> text);
+  Statement& bind(int index, std::optional<std::int64_t> value);
+  Statement& bind_blob(int index, std::span<const std::uint8_t> blob);
+  Statement& bind_null(int index);
+
+  // Steps once: true with a row, false when done.
+  Result<bool> step();
+  // Steps to completion, expecting no rows.
+  Status run();
+  void reset();
+
+  bool is_null(int column) const;
+  std::int64_t int64(int column) const;
+  std::string text(int column) const;
+  std::optional<std::string> optional_text(int column) const;
+  std::optional<std::int64_t> optional_int64(int column) const;
+  std::vector<std::uint8_t> blob(int column) const;
+  // A blob copied straight into guarded memory (for key material).
+  crypto::SecretBytes secret_blob(int column) const;
+
+ private:
+  friend class Db;
+  Statement(sqlite3_stmt* stmt, Db* db) : stmt_(stmt), db_(db) {}
+  sqlite3_stmt* stmt_ = nullptr;
+  Db* db_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction; rolls back on destruction unless committed.
+class [[nodiscard]] Transaction {
+ public:
+  static Result<Transaction> begin(Db& db);
+  ~Transaction();
+  Transaction(Transaction&& other) noexcept;
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+
+  Status commit();
+
+ private:
+  explicit Transaction(Db* db) : db_(db) {}
+  Db* db_ = nullptr;
+};
+
+}  // namespace tend

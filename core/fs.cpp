@@ -1,0 +1,151 @@
+#include "core/fs.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "crypto/aead.hpp"
+#include "crypto/encoding.hpp"
+
+namespace tend::fs {
+namespace {
+
+Status errno_status(const std::string& what, const std::string& path) {
+  const int e = errno;
+  if (e == ENOENT) return not_found(fmt::format("{} {}: no such file or directory", what, path));
+  return io_error(fmt::format("{} {}: {}", what, path, std::strerror(e)));
+}
+
+Status write_all(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("cannot write", path);
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  if (::fsync(fd) != 0) return errno_status("cannot sync", path);
+  return Status::ok();
+}
+
+std::string parent_of(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  if (dir.empty() || dir.back() == '/') return dir + name;
+  return dir + "/" + name;
+}
+
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status("cannot read", path);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = errno_status("cannot read", path);
+      ::close(fd);
+      return s;
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
+      ::close(fd);
+      return invalid_input(fmt::format("{} is larger than {} bytes", path, max_bytes));
+    }
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+Status create_file(const std::string& path, std::string_view data) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return Status::error(ErrorKind::kExists, fmt::format("{} already exists", path));
+    }
+    return errno_status("cannot create", path);
+  }
+  Status s = write_all(fd, data, path);
+  ::close(fd);
+  if (!s.is_ok()) ::unlink(path.c_str());
+  return s;
+}
+
+Status replace_file(const std::string& path, std::string_view data) {
+  const std::string tmp = fmt::format("{}.tmp-{}", path, crypto::to_hex(crypto::random_bytes(6)));
+  Status s = create_file(tmp, data);
+  if (!s.is_ok()) return s;
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    s = errno_status("cannot replace", path);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  return fsync_dir(parent_of(path));
+}
+
+Status fsync_dir(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno_status("cannot open directory", dir);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return errno_status("cannot sync directory", dir);
+  return Status::ok();
+}
+
+Status make_private_dir(const std::string& path) {
+  if (path.empty()) return usage_error("empty vault path");
+  // Parents first (0700, like `mkdir -p -m 700`).
+  for (std::size_t i = 1; i < path.size(); ++i) {
+    if (path[i] != '/') continue;
+    const std::string parent = path.substr(0, i);
+    if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {
+      return errno_status("cannot create directory", parent);
+    }
+  }
+  if (::mkdir(path.c_str(), 0700) == 0) return Status::ok();
+  if (errno != EEXIST) return errno_status("cannot create directory", path);
+  if (!is_directory(path)) {
+    return Status::error(ErrorKind::kExists, fmt::format("{} exists and is not a directory", path));
+  }
+  DIR* d = ::opendir(path.c_str());
+  if (d == nullptr) return errno_status("cannot open directory", path);
+  bool empty = true;
+  while (dirent* e = ::readdir(d)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
+  }
+  ::closedir(d);
+  if (!empty) {
+    return Status::error(ErrorKind::kExists, fmt::format("{} exists and is not empty", path),
+                         "choose a new directory with --vault DIR");
+  }
+  if (::chmod(path.c_str(), 0700) != 0) return errno_status("cannot set mode of", path);
+  return Status::ok();
+}
+
+}  // namespace tend::fs

@@ -1,0 +1,37 @@
+// The file-system edge: the few ways tend creates, replaces and reads files.
+//
+// New files are created with O_EXCL and mode 0600. A replaced file is written to
+// a temporary name in the same directory, fsynced, renamed over the target and
+// the directory fsynced, so a crash leaves either the old or the new file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+
+namespace tend::fs {
+
+bool exists(const std::string& path);
+bool is_directory(const std::string& path);
+
+// Reads a whole file, refusing one larger than `max_bytes`.
+Result<std::string> read_file(const std::string& path, std::size_t max_bytes);
+
+// Creates `path` (must not exist) with mode 0600 and writes `data`, fsynced.
+Status create_file(const std::string& path, std::string_view data);
+
+// Atomically replaces (or creates) `path` with `data`, mode 0600.
+Status replace_file(const std::string& path, std::string_view data);
+
+// Creates directory `path` with mode 0700, or accepts an existing empty one
+// (then tightens it to 0700). Parents are created 0700 as needed.
+Status make_private_dir(const std::string& path);
+
+Status fsync_dir(const std::string& dir);
+
+std::string join(const std::string& dir, const std::string& name);
+
+}  // namespace tend::fs

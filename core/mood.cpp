@@ -1,0 +1,224 @@
+#include "core/mood.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+
+namespace tend {
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT m.id, m.at, m.utc_offset, m.score, m.energy, m.note, m.private,"
+    " (SELECT group_concat(tag, ',') FROM (SELECT tag FROM mood_tag WHERE mood_id = m.id"
+    "  ORDER BY tag)) FROM mood m";
+
+MoodEntry read_row(const Statement& st) {
+  MoodEntry e;
+  e.id = st.int64(0);
+  e.at = {st.int64(1), static_cast<std::int32_t>(st.int64(2))};
+  e.score = static_cast<int>(st.int64(3));
+  if (auto energy = st.optional_int64(4)) e.energy = static_cast<int>(*energy);
+  e.note = st.optional_text(5);
+  e.is_private = st.int64(6) != 0;
+  if (auto tags = st.optional_text(7)) {
+    std::string_view rest = *tags;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      e.tags.emplace_back(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  return e;
+}
+
+Status write_tags(Db& db, std::int64_t id, const std::vector<std::string>& tags) {
+  Result<Statement> del = db.prepare("DELETE FROM mood_tag WHERE mood_id = ?;");
+  if (!del.is_ok()) return del.status();
+  del->bind(1, id);
+  Status s = del->run();
+  if (!s.is_ok()) return s;
+  Result<Statement> ins = db.prepare("INSERT INTO mood_tag (mood_id, tag) VALUES (?, ?);");
+  if (!ins.is_ok()) return ins.status();
+  for (const std::string& tag : tags) {
+    ins->reset();
+    ins->bind(1, id).bind(2, tag);
+    s = ins->run();
+    if (!s.is_ok()) return s;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status validate_mood(MoodEntry& e) {
+  if (e.score < 1 || e.score > 10) {
+    return usage_error(fmt::format("score {} is outside 1..10", e.score));
+  }
+  if (e.energy && (*e.energy < 1 || *e.energy > 10)) {
+    return usage_error(fmt::format("energy {} is outside 1..10", *e.energy));
+  }
+  std::set<std::string> tags;
+  for (std::string tag : e.tags) {
+    Status s = check_label(tag, "tag", kMaxTagBytes);
+    if (!s.is_ok()) return s;
+    if (tag.find_first_of(", ") != std::string::npos) {
+      return usage_error(fmt::format("tag '{}' contains a comma or space", tag),
+                         "give each tag its own --tag");
+    }
+    std::transform(tag.begin(), tag.end(), tag.begin(), [](char c) {
+      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    });
+    tags.insert(tag);
+  }
+  if (tags.size() > kMaxTags) return usage_error(fmt::format("more than {} tags", kMaxTags));
+  e.tags.assign(tags.begin(), tags.end());
+  if (e.note) {
+    Status s = check_note(*e.note);
+    if (!s.is_ok()) return s;
+    if (e.note->empty()) e.note.reset();
+  }
+  return Status::ok();
+}
+
+Result<std::int64_t> add_mood(Db& db, const MoodEntry& e, std::int64_t now) {
+  Result<Transaction> tx = Transaction::begin(db);
+  if (!tx.is_ok()) return tx.status();
+  Result<Statement> st = db.prepare(
+      "INSERT INTO mood (at, utc_offset, score, energy, note, private, created)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?);");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, e.at.utc)
+      .bind(2, std::int64_t{e.at.offset_s})
+      .bind(3, std::int64_t{e.score})
+      .bind(4, e.energy ? std::optional<std::int64_t>(*e.energy) : std::nullopt)
+      .bind(5, e.note ? std::optional<std::string_view>(*e.note) : std::nullopt)
+      .bind(6, std::int64_t{e.is_private ? 1 : 0})
+      .bind(7, now);
+  Status s = st->run();
+  if (!s.is_ok()) return s.with_context("cannot add mood entry");
+  const std::int64_t id = db.last_insert_rowid();
+  s = write_tags(db, id, e.tags);
+  if (!s.is_ok()) return s;
+  s = tx->commit();
+  if (!s.is_ok()) return s;
+  return id;
+}
+
+Result<std::vector<MoodEntry>> list_mood(Db& db, const MoodQuery& q) {
+  std::string sql = std::string(kSelect) + " WHERE 1";
+  if (q.from) sql += " AND m.at >= :from";
+  if (q.until) sql += " AND m.at <= :until";
+  if (q.tag)
+    sql += " AND EXISTS (SELECT 1 FROM mood_tag t WHERE t.mood_id = m.id AND t.tag = :tag)";
+  if (q.contains) sql += " AND instr(lower(m.note), lower(:contains)) > 0";
+  sql += " ORDER BY m.at DESC, m.id DESC";
+  if (q.limit) sql += " LIMIT :limit";
+  Result<Statement> st = db.prepare(sql);
+  if (!st.is_ok()) return st.status();
+  int i = 0;
+  if (q.from) st->bind(++i, *q.from);
+  if (q.until) st->bind(++i, *q.until);
+  if (q.tag) st->bind(++i, std::string_view(*q.tag));
+  if (q.contains) st->bind(++i, std::string_view(*q.contains));
+  if (q.limit) st->bind(++i, *q.limit);
+  std::vector<MoodEntry> out;
+  for (;;) {
+    Result<bool> row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    out.push_back(read_row(*st));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<MoodEntry> get_mood(Db& db, std::int64_t id) {
+  Result<Statement> st = db.prepare(std::string(kSelect) + " WHERE m.id = ?;");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, id);
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  if (!*row) {
+    return not_found(fmt::format("no mood entry with id {}", id),
+                     "see the ids with: tend mood list");
+  }
+  return read_row(*st);
+}
+
+Status update_mood(Db& db, const MoodEntry& e) {
+  Result<Transaction> tx = Transaction::begin(db);
+  if (!tx.is_ok()) return tx.status();
+  Result<Statement> st = db.prepare(
+      "UPDATE mood SET at = ?, utc_offset = ?, score = ?, energy = ?, note = ?, private = ?"
+      " WHERE id = ?;");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, e.at.utc)
+      .bind(2, std::int64_t{e.at.offset_s})
+      .bind(3, std::int64_t{e.score})
+      .bind(4, e.energy ? std::optional<std::int64_t>(*e.energy) : std::nullopt)
+      .bind(5, e.note ? std::optional<std::string_view>(*e.note) : std::nullopt)
+      .bind(6, std::int64_t{e.is_private ? 1 : 0})
+      .bind(7, e.id);
+  Status s = st->run();
+  if (!s.is_ok()) return s;
+  if (db.changes() == 0) return not_found(fmt::format("no mood entry with id {}", e.id));
+  s = write_tags(db, e.id, e.tags);
+  if (!s.is_ok()) return s;
+  return tx->commit();
+}
+
+Status remove_mood(Db& db, std::int64_t id) {
+  Result<Transaction> tx = Transaction::begin(db);
+  if (!tx.is_ok()) return tx.status();
+  Result<Statement> st = db.prepare("DELETE FROM mood WHERE id = ?;");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, id);
+  Status s = st->run();
+  if (!s.is_ok()) return s;
+  if (db.changes() == 0) {
+    return not_found(fmt::format("no mood entry with id {}", id),
+                     "see the ids with: tend mood list");
+  }
+  return tx->commit();
+}
+
+Result<MoodSummary> summarize_mood(Db& db, std::int64_t now) {
+  MoodSummary sum;
+  Result<Statement> st = db.prepare("SELECT count(*), coalesce(sum(private), 0) FROM mood;");
+  if (!st.is_ok()) return st.status();
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  sum.count = st->int64(0);
+  sum.private_count = st->int64(1);
+
+  // Distinct local days, newest first; walk back from today while they are consecutive.
+  st = db.prepare(
+      "SELECT DISTINCT (at + utc_offset) / 86400 AS day FROM mood WHERE at + utc_offset >= 0"
+      " ORDER BY day DESC;");
+  if (!st.is_ok()) return st.status();
+  const std::int64_t today = day_number(local_instant(now));
+  std::int64_t expect = today;
+  for (;;) {
+    row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    const std::int64_t day = st->int64(0);
+    if (day > expect) continue;  // an entry dated after today's local date (time zone travel)
+    if (sum.streak_days == 0 && day == today - 1) expect = today - 1;
+    if (day != expect) break;
+    ++sum.streak_days;
+    --expect;
+  }
+
+  st = db.prepare("SELECT at, utc_offset FROM mood ORDER BY at DESC, id DESC LIMIT 1;");
+  if (!st.is_ok()) return st.status();
+  row = st->step();
+  if (!row.is_ok()) return row.status();
+  if (*row) sum.last = Instant{st->int64(0), static_cast<std::int32_t>(st->int64(1))};
+  return sum;
+}
+
+}  // namespace tend

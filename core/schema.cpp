@@ -1,0 +1,93 @@
+#include "core/schema.hpp"
+
+#include <fmt/format.h>
+
+namespace tend {
+namespace {
+
+// Migration i takes the schema from version i to i+1. Never edit a migration
+// that has shipped; add a new one.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: the journal and the device keys.
+    R"sql(
+CREATE TABLE device_key (
+  purpose    TEXT PRIMARY KEY CHECK (purpose IN ('signing', 'audit')),
+  secret_key BLOB NOT NULL CHECK (length(secret_key) = 64)
+);
+CREATE TABLE mood (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  utc_offset INTEGER NOT NULL,
+  score      INTEGER NOT NULL CHECK (score BETWEEN 1 AND 10),
+  energy     INTEGER CHECK (energy IS NULL OR energy BETWEEN 1 AND 10),
+  note       TEXT,
+  private    INTEGER NOT NULL DEFAULT 0 CHECK (private IN (0, 1)),
+  created    INTEGER NOT NULL,
+  import_key TEXT UNIQUE
+);
+CREATE INDEX mood_at ON mood (at);
+CREATE TABLE mood_tag (
+  mood_id INTEGER NOT NULL REFERENCES mood (id) ON DELETE CASCADE,
+  tag     TEXT NOT NULL,
+  PRIMARY KEY (mood_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX mood_tag_tag ON mood_tag (tag);
+CREATE TABLE app_session (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  app        TEXT NOT NULL,
+  category   TEXT,
+  feature    TEXT,
+  at         INTEGER NOT NULL,
+  utc_offset INTEGER NOT NULL,
+  duration_s INTEGER NOT NULL CHECK (duration_s > 0),
+  title      TEXT,
+  created    INTEGER NOT NULL,
+  import_key TEXT UNIQUE
+);
+CREATE INDEX app_session_at ON app_session (at);
+)sql",
+};
+
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+Result<int> user_version(Db& db) {
+  Result<Statement> st = db.prepare("PRAGMA user_version;");
+  if (!st.is_ok()) return st.status();
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  return static_cast<int>(st->int64(0));
+}
+
+}  // namespace
+
+int current_schema_version() {
+  return kSchemaVersion;
+}
+
+Status migrate(Db& db) {
+  Result<int> version = user_version(db);
+  if (!version.is_ok()) return version.status();
+  if (*version > kSchemaVersion) {
+    return Status::error(ErrorKind::kUnsupported,
+                         fmt::format("vault database schema {} is newer than this tend reads ({})",
+                                     *version, kSchemaVersion),
+                         "upgrade tend to open this vault");
+  }
+  for (int v = *version; v < kSchemaVersion; ++v) {
+    Result<Transaction> tx = Transaction::begin(db);
+    if (!tx.is_ok()) return tx.status();
+    // Re-read inside the write lock: another tend may have migrated meanwhile.
+    Result<int> now = user_version(db);
+    if (!now.is_ok()) return now.status();
+    if (*now > v) continue;
+    Status s = db.exec(kMigrations[v]);
+    if (!s.is_ok()) return s.with_context(fmt::format("cannot migrate schema to {}", v + 1));
+    s = db.exec(fmt::format("PRAGMA user_version = {};", v + 1).c_str());
+    if (!s.is_ok()) return s;
+    s = tx->commit();
+    if (!s.is_ok()) return s;
+  }
+  return Status::ok();
+}
+
+}  // namespace tend

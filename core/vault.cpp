@@ -1,0 +1,285 @@
+// The vault.
+//
+// Invariants:
+//   - Journal data exists in plaintext only in this process's memory; on disk it
+//     is inside vault.db, encrypted by SQLCipher under the data key (DEK).
+//   - Key bytes (DEK, slot keys, device secret keys, passphrases) live only in
+//     crypto::SecretBytes and are wiped when dropped.
+//   - Every write to vault.db is one transaction; vault.json is replaced by
+//     rename, so a crash leaves the vault as before or as after.
+//   - A wrong passphrase and a failed read never change a byte on disk.
+//
+// States and the functions between them:
+//   absent --create()--> unlocked
+//   locked (files on disk) --unlock() / unlock_with_recovery_key()--> unlocked
+//   unlocked --change_passphrase()--> unlocked (new passphrase slot)
+//   unlocked --~Vault()--> locked (DEK wiped, database closed)
+#include "core/vault.hpp"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "core/fs.hpp"
+#include "core/schema.hpp"
+#include "crypto/aead.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/recovery_key.hpp"
+
+namespace tend {
+namespace {
+
+using crypto::SecretBytes;
+
+constexpr std::size_t kDekBytes = 32;
+
+SecretBytes recovery_slot_key(const SecretBytes& recovery_key) {
+  return crypto::derive_subkey(recovery_key, "tend/v1/recovery-slot");
+}
+
+KeySlot make_passphrase_slot(const std::string& vault_id, const SecretBytes& dek,
+                             const SecretBytes& passphrase, const crypto::KdfParams& kdf,
+                             Status* status) {
+  KeySlot slot;
+  slot.kind = SlotKind::kPassphrase;
+  slot.kdf = kdf;
+  slot.salt = crypto::random_bytes(crypto::kSaltBytes);
+  const SecretBytes key = crypto::derive_key(passphrase, slot.salt, kdf);
+  if (key.empty()) {
+    *status = io_error("cannot derive key: out of memory for the KDF");
+    return slot;
+  }
+  slot.wrapped =
+      crypto::seal(key, dek.span(), crypto::as_bytes(slot_associated_data(vault_id, slot.kind)));
+  return slot;
+}
+
+std::string purpose_name(DeviceKey which) {
+  return which == DeviceKey::kSigning ? "signing" : "audit";
+}
+
+// Removes what a failed create() made, so a failed init leaves nothing behind.
+void remove_partial_vault(const VaultPaths& p, bool created_dir) {
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((p.db + suffix).c_str());
+  ::unlink(p.header.c_str());
+  if (created_dir) ::rmdir(p.dir.c_str());
+}
+
+}  // namespace
+
+VaultPaths vault_paths(const std::string& dir) {
+  return {dir, fs::join(dir, "vault.json"), fs::join(dir, "vault.db")};
+}
+
+Result<std::string> default_vault_dir(const std::function<const char*(const char*)>& getenv) {
+  const char* xdg = getenv("XDG_DATA_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return fs::join(xdg, "tend");
+  const char* home = getenv("HOME");
+  if (home != nullptr && home[0] == '/') return fs::join(fs::join(home, ".local/share"), "tend");
+  return usage_error("cannot find a place for the vault: neither XDG_DATA_HOME nor HOME is set",
+                     "pass --vault DIR or set TEND_VAULT");
+}
+
+Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& passphrase,
+                                   const crypto::KdfParams& kdf, std::int64_t now) {
+  const VaultPaths paths = vault_paths(dir);
+  Status s = check_can_create(dir);
+  if (!s.is_ok()) return s;
+  if (std::string why = crypto::check_kdf_params(kdf); !why.empty()) return usage_error(why);
+  const bool created_dir = !fs::exists(dir);
+  s = fs::make_private_dir(dir);
+  if (!s.is_ok()) return s;
+
+  VaultHeader h;
+  h.vault_id = crypto::to_hex(crypto::random_bytes(kVaultIdBytes));
+  h.created = now;
+  SecretBytes dek(kDekBytes);
+  crypto::random_bytes(std::span<std::uint8_t>(dek.data(), dek.size()));
+
+  h.slots.push_back(make_passphrase_slot(h.vault_id, dek, passphrase, kdf, &s));
+  if (!s.is_ok()) return s;
+  SecretBytes recovery_key = crypto::generate_recovery_key();
+  KeySlot recovery;
+  recovery.kind = SlotKind::kRecovery;
+  recovery.wrapped =
+      crypto::seal(recovery_slot_key(recovery_key), dek.span(),
+                   crypto::as_bytes(slot_associated_data(h.vault_id, SlotKind::kRecovery)));
+  h.slots.push_back(std::move(recovery));
+
+  crypto::KeyPair signing = crypto::generate_keypair();
+  crypto::KeyPair audit = crypto::generate_keypair();
+  h.signing_key = signing.public_key;
+  h.audit_key = audit.public_key;
+
+  auto fail = [&](Status st) {
+    remove_partial_vault(paths, created_dir);
+    return st;
+  };
+
+  s = fs::create_file(paths.db, "");
+  if (!s.is_ok()) return fail(s);
+  {
+    Result<Db> db = Db::open(paths.db, dek, h.cipher, Db::Mode::kCreate);
+    if (!db.is_ok()) return fail(db.status());
+    // auto_vacuum must precede the first table; FULL keeps no free pages, so
+    // deleted content leaves the file and every page stays in a b-tree.
+    s = db->exec("PRAGMA auto_vacuum = FULL; PRAGMA journal_mode = WAL;");
+    if (s.is_ok()) s = migrate(*db);
+    if (!s.is_ok()) return fail(s);
+    Result<Transaction> tx = Transaction::begin(*db);
+    if (!tx.is_ok()) return fail(tx.status());
+    for (auto* kp : {&signing, &audit}) {
+      Result<Statement> st =
+          db->prepare("INSERT INTO device_key (purpose, secret_key) VALUES (?, ?);");
+      if (!st.is_ok()) return fail(st.status());
+      st->bind(1, purpose_name(kp == &signing ? DeviceKey::kSigning : DeviceKey::kAudit))
+          .bind_blob(2, kp->secret_key.span());
+      s = st->run();
+      if (!s.is_ok()) return fail(s);
+    }
+    s = tx->commit();
+    if (!s.is_ok()) return fail(s);
+  }
+
+  h.mac = compute_header_mac(h, dek);
+  s = fs::create_file(paths.header, serialize_header(h));
+  if (!s.is_ok()) return fail(s);
+  s = fs::fsync_dir(dir);
+  if (!s.is_ok()) return fail(s);
+
+  Result<Vault> v = finish_unlock(dir, std::move(h), std::move(dek));
+  if (!v.is_ok()) return fail(v.status());
+  return CreatedVault{std::move(v).value(), std::move(recovery_key)};
+}
+
+Status Vault::check_can_create(const std::string& dir) {
+  const VaultPaths paths = vault_paths(dir);
+  if (fs::exists(paths.header) || fs::exists(paths.db)) {
+    return Status::error(ErrorKind::kExists, fmt::format("a vault already exists at {}", dir),
+                         "tend init never touches an existing vault");
+  }
+  return Status::ok();
+}
+
+Result<VaultHeader> Vault::read_header(const std::string& dir) {
+  const VaultPaths paths = vault_paths(dir);
+  if (!fs::exists(paths.header)) {
+    if (!fs::exists(dir)) {
+      return not_found(fmt::format("no vault at {}", dir), "create one with: tend init");
+    }
+    if (fs::exists(paths.db)) return corrupt(fmt::format("{} is missing", paths.header));
+    return not_found(fmt::format("no vault at {} (no vault.json)", dir),
+                     "create one with: tend init");
+  }
+  Result<std::string> bytes = fs::read_file(paths.header, kMaxHeaderBytes);
+  if (!bytes.is_ok()) {
+    if (bytes.status().kind() == ErrorKind::kInvalidInput) {
+      return corrupt("vault.json is damaged: larger than 64 KiB");
+    }
+    return bytes.status();
+  }
+  return parse_header(*bytes);
+}
+
+Result<Vault> Vault::unlock(const std::string& dir, const SecretBytes& passphrase) {
+  Result<VaultHeader> header = read_header(dir);
+  if (!header.is_ok()) return header.status();
+  const KeySlot* slot = header->slot(SlotKind::kPassphrase);
+  const SecretBytes key = crypto::derive_key(passphrase, slot->salt, slot->kdf);
+  if (key.empty()) return io_error("cannot derive key: out of memory for the KDF");
+  std::optional<SecretBytes> dek = crypto::open(
+      key, slot->wrapped, crypto::as_bytes(slot_associated_data(header->vault_id, slot->kind)));
+  if (!dek) {
+    return Status::error(ErrorKind::kWrongPassphrase, "cannot open vault: wrong passphrase",
+                         "forgot it? tend recover --recovery-key-file FILE");
+  }
+  return finish_unlock(dir, std::move(header).value(), std::move(*dek));
+}
+
+Result<Vault> Vault::unlock_with_recovery_key(const std::string& dir,
+                                              const SecretBytes& recovery_key) {
+  Result<VaultHeader> header = read_header(dir);
+  if (!header.is_ok()) return header.status();
+  const KeySlot* slot = header->slot(SlotKind::kRecovery);
+  if (slot == nullptr) return not_found("this vault has no recovery key slot");
+  std::optional<SecretBytes> dek =
+      crypto::open(recovery_slot_key(recovery_key), slot->wrapped,
+                   crypto::as_bytes(slot_associated_data(header->vault_id, slot->kind)));
+  if (!dek) {
+    return Status::error(ErrorKind::kWrongPassphrase,
+                         "cannot open vault: the recovery key does not unlock this vault");
+  }
+  return finish_unlock(dir, std::move(header).value(), std::move(*dek));
+}
+
+Result<Vault> Vault::finish_unlock(const std::string& dir, VaultHeader header, SecretBytes dek) {
+  // The data key is authentic (the slot's tag proved it), so from here on any
+  // mismatch is damage or tampering, never a wrong passphrase.
+  if (!crypto::digest_equal(compute_header_mac(header, dek), header.mac)) {
+    return corrupt("vault.json was modified: its MAC does not match",
+                   "restore vault.json from a backup");
+  }
+  Vault v;
+  v.paths_ = vault_paths(dir);
+  if (!fs::exists(v.paths_.db)) return corrupt(fmt::format("{} is missing", v.paths_.db));
+  Result<Db> db = Db::open(v.paths_.db, dek, header.cipher, Db::Mode::kOpenExisting);
+  if (!db.is_ok()) return db.status();
+  v.db_ = std::move(db).value();
+
+  // Every page is authenticated when read; quick_check reads them all, so a
+  // damaged page anywhere is found now rather than in the middle of a command.
+  Result<Statement> check = v.db_.prepare("PRAGMA quick_check;");
+  if (!check.is_ok()) return check.status();
+  Result<bool> row = check->step();
+  if (!row.is_ok()) return row.status();
+  if (!*row || check->text(0) != "ok") {
+    return corrupt("the vault database is damaged (integrity check failed)",
+                   "restore vault.db from a backup");
+  }
+  check = Statement();
+
+  Status s = migrate(v.db_);
+  if (!s.is_ok()) return s;
+  v.header_ = std::move(header);
+  v.dek_ = std::move(dek);
+
+  for (DeviceKey which : {DeviceKey::kSigning, DeviceKey::kAudit}) {
+    Result<crypto::KeyPair> kp = v.device_key(which);
+    if (!kp.is_ok()) return kp.status();
+    const auto& expected =
+        which == DeviceKey::kSigning ? v.header_.signing_key : v.header_.audit_key;
+    if (kp->public_key != expected) {
+      return corrupt("the device keys in vault.json do not match the vault database");
+    }
+  }
+  return v;
+}
+
+Status Vault::change_passphrase(const SecretBytes& new_passphrase) {
+  VaultHeader next = header_;
+  KeySlot* slot = next.slot(SlotKind::kPassphrase);
+  Status s;
+  *slot = make_passphrase_slot(next.vault_id, dek_, new_passphrase, slot->kdf, &s);
+  if (!s.is_ok()) return s;
+  next.mac = compute_header_mac(next, dek_);
+  s = fs::replace_file(paths_.header, serialize_header(next));
+  if (!s.is_ok()) return s;
+  header_ = std::move(next);
+  return Status::ok();
+}
+
+Result<crypto::KeyPair> Vault::device_key(DeviceKey which) {
+  Result<Statement> st = db_.prepare("SELECT secret_key FROM device_key WHERE purpose = ?;");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, purpose_name(which));
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  if (!*row) return corrupt(fmt::format("the vault has no {} key", purpose_name(which)));
+  const SecretBytes secret = st->secret_blob(0);
+  crypto::KeyPair kp = crypto::keypair_from_secret(secret.span());
+  if (kp.secret_key.empty()) return corrupt("a device key in the vault is malformed");
+  return kp;
+}
+
+}  // namespace tend

@@ -1,0 +1,86 @@
+// A tend vault: a directory holding vault.json (plaintext header) and vault.db
+// (SQLCipher). Format: docs/vault-format.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/db.hpp"
+#include "core/header.hpp"
+#include "core/status.hpp"
+#include "crypto/kdf.hpp"
+#include "crypto/secret.hpp"
+#include "crypto/sign.hpp"
+
+namespace tend {
+
+struct VaultPaths {
+  std::string dir;
+  std::string header;  // dir/vault.json
+  std::string db;      // dir/vault.db
+};
+VaultPaths vault_paths(const std::string& dir);
+
+// The default vault directory: $XDG_DATA_HOME/tend, else $HOME/.local/share/tend.
+// `getenv` is the environment to read (a seam for tests).
+Result<std::string> default_vault_dir(const std::function<const char*(const char*)>& getenv);
+
+enum class DeviceKey { kSigning = 1, kAudit = 2 };
+
+class Vault;
+
+struct CreatedVault;
+
+class Vault {
+ public:
+  // Creates a new vault in `dir` (absent, or an empty directory). The recovery
+  // key is returned once, in its typable form, and is never stored.
+  static Result<CreatedVault> create(const std::string& dir, const crypto::SecretBytes& passphrase,
+                                     const crypto::KdfParams& kdf, std::int64_t now);
+
+  // kExists if `dir` already holds a vault (or a part of one).
+  static Status check_can_create(const std::string& dir);
+
+  // Reads and checks vault.json without unlocking (no secret needed).
+  static Result<VaultHeader> read_header(const std::string& dir);
+
+  // Unlocks with the passphrase: kWrongPassphrase if it does not unwrap the
+  // data key; kCorrupt if the header or database is damaged. Never writes a
+  // byte unless the database schema needs migrating.
+  static Result<Vault> unlock(const std::string& dir, const crypto::SecretBytes& passphrase);
+  // Unlocks with the 32-byte recovery key.
+  static Result<Vault> unlock_with_recovery_key(const std::string& dir,
+                                                const crypto::SecretBytes& recovery_key);
+
+  // Rewraps the data key under a new passphrase (new salt, same KDF cost).
+  // vault.db is not re-encrypted; only vault.json is replaced, atomically.
+  Status change_passphrase(const crypto::SecretBytes& new_passphrase);
+
+  // The device key pair of the given purpose, read from the database.
+  Result<crypto::KeyPair> device_key(DeviceKey which);
+
+  Db& db() { return db_; }
+  const VaultHeader& header() const { return header_; }
+  const VaultPaths& paths() const { return paths_; }
+
+  Vault(Vault&&) = default;
+  Vault& operator=(Vault&&) = default;
+
+ private:
+  Vault() = default;
+  static Result<Vault> finish_unlock(const std::string& dir, VaultHeader header,
+                                     crypto::SecretBytes dek);
+
+  VaultPaths paths_;
+  VaultHeader header_;
+  crypto::SecretBytes dek_;
+  Db db_;
+};
+
+struct CreatedVault {
+  Vault vault;
+  crypto::SecretBytes recovery_key;  // the raw 32 bytes; format with format_recovery_key
+};
+
+}  // namespace tend

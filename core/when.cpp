@@ -1,0 +1,315 @@
+#include "core/when.hpp"
+
+#include <charconv>
+#include <ctime>
+#include <optional>
+
+#include <fmt/format.h>
+
+namespace tend {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+
+Status bad_time(std::string_view text, std::string_view why = {}) {
+  return usage_error(
+      why.empty() ? fmt::format("cannot read time '{}'", text)
+                  : fmt::format("cannot read time '{}': {}", text, why),
+      "use now, today, yesterday, HH:MM, 2026-11-25, 2026-11-25T08:30[+01:00] or -90m/-2h/-3d");
+}
+
+// Reads exactly `n` digits at `pos`.
+std::optional<int> digits(std::string_view s, std::size_t pos, std::size_t n) {
+  if (pos + n > s.size()) return std::nullopt;
+  int v = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+bool leap(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+int days_in_month(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && leap(y) ? 29 : kDays[m - 1];
+}
+
+// Days from 1970-01-01 to y-m-d (proleptic Gregorian).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+std::int32_t local_offset(std::int64_t utc) {
+  const std::time_t t = static_cast<std::time_t>(utc);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return static_cast<std::int32_t>(tm.tm_gmtoff);
+}
+
+// Local wall-clock time to UTC (mktime picks the DST side for ambiguous times).
+std::int64_t from_local(int y, int mo, int d, int h, int mi, int s) {
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  tm.tm_isdst = -1;
+  return static_cast<std::int64_t>(std::mktime(&tm));
+}
+
+std::tm local_tm(std::int64_t utc) {
+  const std::time_t t = static_cast<std::time_t>(utc);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  return tm;
+}
+
+// Start of the local day containing `utc`, shifted by `day_delta` days.
+std::int64_t local_midnight(std::int64_t utc, int day_delta) {
+  std::tm tm = local_tm(utc);
+  return from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday + day_delta, 0, 0, 0);
+}
+
+Instant day_in_role(int y, int mo, int d, TimeRole role) {
+  switch (role) {
+    case TimeRole::kRangeStart:
+      return local_instant(from_local(y, mo, d, 0, 0, 0));
+    case TimeRole::kRangeEnd:
+      return local_instant(from_local(y, mo, d + 1, 0, 0, 0) - 1);
+    case TimeRole::kPoint:
+      break;
+  }
+  return local_instant(from_local(y, mo, d, 12, 0, 0));
+}
+
+Result<Instant> parse_relative(std::string_view text, std::int64_t now) {
+  std::string_view rest = text.substr(1);
+  if (rest.empty()) return bad_time(text);
+  std::int64_t total = 0;
+  while (!rest.empty()) {
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+    if (ec != std::errc() || p == rest.data() || p == rest.data() + rest.size() || n < 0 ||
+        n > 100000) {
+      return bad_time(text);
+    }
+    std::int64_t unit = 0;
+    switch (*p) {
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = kDay;
+        break;
+      case 'w':
+        unit = 7 * kDay;
+        break;
+      default:
+        return bad_time(text, "units are s, m, h, d, w");
+    }
+    total += n * unit;
+    rest.remove_prefix(static_cast<std::size_t>(p - rest.data()) + 1);
+  }
+  if (total > 100 * 366 * kDay) return bad_time(text, "too far back");
+  return local_instant(now - total);
+}
+
+// Parses an offset suffix (Z, ±HH, ±HH:MM, ±HHMM); nullopt if malformed.
+std::optional<std::int32_t> parse_offset(std::string_view s) {
+  if (s == "Z" || s == "z") return 0;
+  if (s.size() < 3 || (s[0] != '+' && s[0] != '-')) return std::nullopt;
+  const int sign = s[0] == '-' ? -1 : 1;
+  auto hh = digits(s, 1, 2);
+  std::optional<int> mm = 0;
+  if (s.size() == 6 && s[3] == ':') {
+    mm = digits(s, 4, 2);
+  } else if (s.size() == 5) {
+    mm = digits(s, 3, 2);
+  } else if (s.size() != 3) {
+    return std::nullopt;
+  }
+  if (!hh || !mm || *hh > 14 || *mm > 59) return std::nullopt;
+  return sign * (*hh * 3600 + *mm * 60);
+}
+
+Result<Instant> parse_absolute(std::string_view text, std::int64_t now, TimeRole role) {
+  // HH:MM
+  if (text.size() == 5 && text[2] == ':') {
+    auto h = digits(text, 0, 2), m = digits(text, 3, 2);
+    if (!h || !m || *h > 23 || *m > 59) return bad_time(text);
+    std::tm tm = local_tm(now);
+    std::int64_t t = from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, *h, *m, 0);
+    // A point time of day later than now means the most recent one: yesterday's.
+    if (role == TimeRole::kPoint && t > now + kFutureSlackSeconds) {
+      t = from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - 1, *h, *m, 0);
+    }
+    return local_instant(t);
+  }
+  // YYYY-MM-DD...
+  auto y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
+  if (text.size() < 10 || !y || !mo || !d || text[4] != '-' || text[7] != '-') {
+    return bad_time(text);
+  }
+  if (*y < 1970 || *y > 9999 || *mo < 1 || *mo > 12 || *d < 1 || *d > days_in_month(*y, *mo)) {
+    return bad_time(text, "no such date");
+  }
+  if (text.size() == 10) return day_in_role(*y, *mo, *d, role);
+
+  if (text[10] != 'T' && text[10] != 't' && text[10] != ' ') return bad_time(text);
+  auto h = digits(text, 11, 2), mi = digits(text, 14, 2);
+  if (!h || !mi || text.size() < 16 || text[13] != ':' || *h > 23 || *mi > 59) {
+    return bad_time(text);
+  }
+  int sec = 0;
+  std::size_t pos = 16;
+  if (pos < text.size() && text[pos] == ':') {
+    auto s = digits(text, pos + 1, 2);
+    if (!s || *s > 59) return bad_time(text);
+    sec = *s;
+    pos += 3;
+    if (pos < text.size() && text[pos] == '.') {  // fractions of a second are dropped
+      ++pos;
+      const std::size_t start = pos;
+      while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') ++pos;
+      if (pos == start) return bad_time(text);
+    }
+  }
+  if (pos == text.size()) return local_instant(from_local(*y, *mo, *d, *h, *mi, sec));
+  auto offset = parse_offset(text.substr(pos));
+  if (!offset) return bad_time(text, "bad UTC offset");
+  const std::int64_t utc =
+      (days_from_civil(*y, static_cast<unsigned>(*mo), static_cast<unsigned>(*d)) * kDay) +
+      *h * 3600 + *mi * 60 + sec - *offset;
+  return Instant{utc, *offset};
+}
+
+}  // namespace
+
+Instant local_instant(std::int64_t utc) {
+  return {utc, local_offset(utc)};
+}
+
+Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole role) {
+  if (text.empty() || text.size() > 40) return bad_time(text);
+  Result<Instant> r = Instant{};
+  if (text == "now") {
+    r = local_instant(now);
+  } else if (text == "today" || text == "yesterday") {
+    const int delta = text == "today" ? 0 : -1;
+    if (role == TimeRole::kPoint) {
+      std::tm tm = local_tm(now);
+      r = local_instant(from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday + delta, tm.tm_hour,
+                                   tm.tm_min, tm.tm_sec));
+    } else if (role == TimeRole::kRangeStart) {
+      r = local_instant(local_midnight(now, delta));
+    } else {
+      r = local_instant(local_midnight(now, delta + 1) - 1);
+    }
+  } else if (text[0] == '-') {
+    r = parse_relative(text, now);
+  } else {
+    r = parse_absolute(text, now, role);
+  }
+  if (r.is_ok() && role == TimeRole::kPoint && r->utc > now + kFutureSlackSeconds) {
+    return usage_error(fmt::format("time '{}' is in the future", text),
+                       "entries record what has happened; use a past time");
+  }
+  return r;
+}
+
+std::string format_local(std::int64_t utc) {
+  std::tm tm = local_tm(utc);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min);
+}
+
+std::string format_iso(const Instant& at) {
+  const std::int64_t local = at.utc + at.offset_s;
+  std::int64_t days = local / kDay, secs = local % kDay;
+  if (secs < 0) {
+    secs += kDay;
+    --days;
+  }
+  // civil_from_days
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+  const int off = at.offset_s < 0 ? -at.offset_s : at.offset_s;
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}", y, m, d, secs / 3600,
+                     secs / 60 % 60, secs % 60, at.offset_s < 0 ? '-' : '+', off / 3600,
+                     off / 60 % 60);
+}
+
+std::int64_t day_number(const Instant& at) {
+  const std::int64_t local = at.utc + at.offset_s;
+  return local >= 0 ? local / kDay : (local - kDay + 1) / kDay;
+}
+
+Result<std::int64_t> parse_duration(std::string_view text) {
+  auto bad = [&] {
+    return usage_error(fmt::format("cannot read duration '{}'", text),
+                       "use minutes and hours like 45m, 1h20m or 2h");
+  };
+  if (text.empty() || text.size() > 20) return bad();
+  std::int64_t total = 0;
+  std::string_view rest = text;
+  while (!rest.empty()) {
+    std::int64_t n = 0;
+    auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
+    if (ec != std::errc() || p == rest.data() || p == rest.data() + rest.size() || n < 0 ||
+        n > 100000) {
+      return bad();
+    }
+    switch (*p) {
+      case 's':
+        total += n;
+        break;
+      case 'm':
+        total += n * 60;
+        break;
+      case 'h':
+        total += n * 3600;
+        break;
+      default:
+        return bad();
+    }
+    rest.remove_prefix(static_cast<std::size_t>(p - rest.data()) + 1);
+  }
+  if (total < 1 || total > kDay) {
+    return usage_error(fmt::format("duration '{}' is outside 1s..24h", text));
+  }
+  return total;
+}
+
+std::string format_duration(std::int64_t seconds) {
+  const std::int64_t h = seconds / 3600, m = seconds / 60 % 60, s = seconds % 60;
+  std::string out;
+  if (h > 0) out += fmt::format("{}h", h);
+  if (m > 0) out += fmt::format("{}m", m);
+  if (s > 0 || out.empty()) out += fmt::format("{}s", s);
+  return out;
+}
+
+}  // namespace tend

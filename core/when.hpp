@@ -1,0 +1,56 @@
+// Times: the grammar users type (`--at`, `--from`, `--until`), durations, and
+// how instants are shown.
+//
+// An Instant is UTC seconds plus the UTC offset of the local zone at that
+// moment (or the offset the user typed), so a day is counted as it was lived.
+//
+// Grammar (docs/time-grammar.md):
+//   now | today | yesterday
+//   HH:MM                           today at that local time
+//   YYYY-MM-DD                      a local date
+//   YYYY-MM-DD[T| ]HH:MM[:SS[.f]]   a local date-time...
+//     [Z | ±HH | ±HH:MM | ±HHMM]    ...or one with an explicit offset
+//   -N{s,m,h,d,w}...                relative to now, e.g. -90m, -2h, -3d, -1h30m
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.hpp"
+
+namespace tend {
+
+struct Instant {
+  std::int64_t utc = 0;       // seconds since the epoch
+  std::int32_t offset_s = 0;  // local offset from UTC at that moment
+};
+
+// How a date without a time (or `today`, `yesterday`) is read.
+enum class TimeRole {
+  kPoint = 0,       // a moment (--at): dates mean noon, `today` means now; never in the future
+  kRangeStart = 1,  // --from: the start of the day
+  kRangeEnd = 2,    // --until: the end of the day (inclusive)
+};
+
+// Allowed lead of a point time over `now`, for clocks that disagree a little.
+constexpr std::int64_t kFutureSlackSeconds = 300;
+
+Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole role);
+
+// The instant in the current local zone.
+Instant local_instant(std::int64_t utc);
+
+// "2026-11-25 17:40" in the current local zone.
+std::string format_local(std::int64_t utc);
+// RFC 3339 with the instant's own offset: "2026-11-25T17:40:00+01:00".
+std::string format_iso(const Instant& at);
+
+// The local calendar day of an instant (in its own offset), as days since 1970-01-01.
+std::int64_t day_number(const Instant& at);
+
+// Durations: "45m", "1h20m", "90s", "2h"; 1 s .. 24 h.
+Result<std::int64_t> parse_duration(std::string_view text);
+std::string format_duration(std::int64_t seconds);
+
+}  // namespace tend

@@ -1,0 +1,30 @@
+// Strict text encodings used in tend's formats. Decoders accept exactly one
+// spelling of each value (lowercase hex; padded standard base64), so that a
+// changed byte in a stored file can never decode to the same value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tend::crypto {
+
+using Bytes = std::vector<std::uint8_t>;
+
+std::string to_hex(std::span<const std::uint8_t> bytes);
+// Lowercase hex only; nullopt on odd length, uppercase or any other character.
+std::optional<Bytes> from_hex(std::string_view text);
+
+// Standard base64 (RFC 4648 §4) with padding.
+std::string to_base64(std::span<const std::uint8_t> bytes);
+// Rejects whitespace, missing or extra padding, and non-canonical trailing bits.
+std::optional<Bytes> from_base64(std::string_view text);
+
+inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+}  // namespace tend::crypto

@@ -1,0 +1,271 @@
+// The CLI run in-process: output shapes, exit codes, and that refusals write nothing.
+#include <catch2/catch.hpp>
+
+#include "core/json.hpp"
+#include "tests/support.hpp"
+
+using namespace tend;
+using test::tend_cli;
+
+namespace {
+
+struct Fixture {
+  test::TempDir dir;
+  std::map<std::string, std::string> env;
+  Fixture() {
+    env = {{"TEND_VAULT", dir / "vault"},
+           {"TEND_PASSPHRASE", test::kPassphrase},
+           {"HOME", dir.path()}};
+    REQUIRE(tend_cli({"init"}, env).code == 0);
+  }
+  test::CliResult run(std::vector<std::string> args) { return tend_cli(args, env); }
+  Json json(std::vector<std::string> args) {
+    args.push_back("--json");
+    test::CliResult r = run(args);
+    REQUIRE(r.code == 0);
+    Result<Json> j = parse_json(r.out, "output");
+    REQUIRE(j.is_ok());
+    return *j;
+  }
+  std::map<std::string, std::string> files() { return test::fingerprint(dir / "vault"); }
+};
+
+}  // namespace
+
+TEST_CASE("init prints the recovery key once and refuses a second init", "[cli]") {
+  test::TempDir dir;
+  std::map<std::string, std::string> env = {{"TEND_VAULT", dir / "v"},
+                                            {"TEND_PASSPHRASE", test::kPassphrase}};
+  test::CliResult r = tend_cli({"init", "--json"}, env);
+  REQUIRE(r.code == 0);
+  Json j = *parse_json(r.out, "out");
+  CHECK(j["recovery_key"].get<std::string>().size() == 65);
+  const auto before = test::fingerprint(dir / "v");
+  test::CliResult again = tend_cli({"init"}, env);
+  CHECK(again.code == 73);
+  CHECK_THAT(again.err, Catch::StartsWith("tend: error: a vault already exists"));
+  CHECK(test::fingerprint(dir / "v") == before);
+  CHECK(tend_cli({"init", "--kdf", "weak"}, {{"TEND_VAULT", dir / "w"}, {"TEND_PASSPHRASE", "x"}})
+            .code == 64);
+}
+
+TEST_CASE("mood and app listings have a stable JSON shape", "[cli]") {
+  Fixture f;
+  REQUIRE(f.run({"mood", "add", "7", "--energy", "4", "--tag", "Work", "--note", "fine", "--at",
+                 "09:00"})
+              .code == 0);
+  REQUIRE(f.run({"mood", "add", "3", "--private", "--at", "-2h"}).code == 0);
+  REQUIRE(f.run({"app", "log", "Headspace", "--minutes", "15", "--feature", "sleep"}).code == 0);
+  REQUIRE(f.run({"app", "log", "Calm", "--duration", "1h20m", "--at", "yesterday"}).code == 0);
+
+  Json mood = f.json({"mood", "list"});
+  REQUIRE(mood["entries"].size() == 2);
+  CHECK(mood["count"] == 2);
+  const Json& first = mood["entries"][0];
+  CHECK(first["id"] == 1);
+  CHECK(first["score"] == 7);
+  CHECK(first["energy"] == 4);
+  CHECK(first["tags"] == Json::array({"work"}));
+  CHECK(first["note"] == "fine");
+  CHECK(first["private"] == false);
+  CHECK(first["at"] == "2026-11-25T09:00:00+00:00");
+  CHECK(mood["entries"][1]["private"] == true);
+  CHECK(mood["entries"][1]["at"] == "2026-11-25T10:00:00+00:00");
+
+  Json apps = f.json({"app", "list"});
+  REQUIRE(apps["entries"].size() == 2);
+  CHECK(apps["entries"][0]["app"] == "Calm");
+  CHECK(apps["entries"][0]["duration_s"] == 4800);
+  CHECK(apps["entries"][1]["duration_s"] == 900);
+  CHECK(apps["total_duration_s"] == 5700);
+
+  Json status = f.json({"status"});
+  CHECK(status["mood"]["count"] == 2);
+  CHECK(status["mood"]["private"] == 1);
+  CHECK(status["mood"]["streak_days"] == 1);
+  CHECK(status["apps"]["sessions"] == 2);
+}
+
+TEST_CASE("human listings are aligned tables that mark private entries", "[cli]") {
+  Fixture f;
+  REQUIRE(f.run({"mood", "add", "7", "--note", "public note"}).code == 0);
+  REQUIRE(f.run({"mood", "add", "10", "--private"}).code == 0);
+  test::CliResult r = f.run({"mood", "list"});
+  REQUIRE(r.code == 0);
+  CHECK(r.out ==
+        "ID  WHEN              SCORE  ENERGY  PRIVATE  TAGS  NOTE\n"
+        " 1  2026-11-25 12:00      7       -                 public note\n"
+        " 2  2026-11-25 12:00     10       -  private\n");
+}
+
+TEST_CASE("relative times work as users type them", "[cli]") {
+  Fixture f;
+  for (std::vector<std::string> args : {std::vector<std::string>{"mood", "add", "5", "--at", "-2h"},
+                                        {"mood", "add", "5", "--at=-90m"},
+                                        {"mood", "add", "5", "--at", "-3d", "--note", "-dash note"},
+                                        {"app", "log", "Calm", "--minutes", "5", "--at", "-1h"}}) {
+    test::CliResult r = f.run(args);
+    INFO(r.err);
+    CHECK(r.code == 0);
+  }
+  Json j = f.json({"mood", "list", "--from", "-1d"});
+  CHECK(j["count"] == 2);
+  CHECK(f.json({"mood", "list", "--contains", "-dash"})["count"] == 1);
+}
+
+TEST_CASE("mood edit changes only what it is told", "[cli]") {
+  Fixture f;
+  REQUIRE(f.run({"mood", "add", "4", "--tag", "a", "--note", "keep"}).code == 0);
+  REQUIRE(f.run({"mood", "edit", "1", "--score", "6", "--private"}).code == 0);
+  Json e = f.json({"mood", "list"})["entries"][0];
+  CHECK(e["score"] == 6);
+  CHECK(e["note"] == "keep");
+  CHECK(e["tags"] == Json::array({"a"}));
+  CHECK(e["private"] == true);
+  REQUIRE(f.run({"mood", "edit", "1", "--no-note", "--no-tags", "--public"}).code == 0);
+  e = f.json({"mood", "list"})["entries"][0];
+  CHECK(e["note"].is_null());
+  CHECK(e["tags"].empty());
+  CHECK(e["private"] == false);
+}
+
+TEST_CASE("bad input gets one clear line, the right exit code, and writes nothing", "[cli]") {
+  Fixture f;
+  REQUIRE(f.run({"mood", "add", "5"}).code == 0);
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    const char* message;
+  };
+  const Case cases[] = {
+      {{"mood", "add", "11"}, 64, "score 11 is outside 1..10"},
+      {{"mood", "add", "0"}, 64, "score 0 is outside 1..10"},
+      {{"mood", "add", "seven"}, 64, "score 'seven' is not a whole number"},
+      {{"mood", "add", "5", "--energy", "0"}, 64, "energy 0 is outside 1..10"},
+      {{"mood", "add", "5", "--at", "2026-02-30"}, 64, "cannot read time '2026-02-30'"},
+      {{"mood", "add", "5", "--at", "tomorrow"}, 64, "cannot read time 'tomorrow'"},
+      {{"mood", "add", "5", "--at", "2027-01-01"}, 64, "is in the future"},
+      {{"mood", "add", "5", "--note", "a", "--note-file", "x"}, 64, "conflict"},
+      {{"mood", "add", "5", "--note-file", "/nonexistent/note"}, 66, "no such file"},
+      {{"mood", "add", "5", "--tag", "a,b"}, 64, "contains a comma"},
+      {{"mood", "add"}, 64, "missing arguments"},
+      {{"mood", "add", "5", "6"}, 64, "unexpected argument '6'"},
+      {{"mood", "add", "5", "--bogus"}, 64, "unrecognised option '--bogus'"},
+      {{"mood", "edit", "99", "--score", "3"}, 66, "no mood entry with id 99"},
+      {{"mood", "edit", "1"}, 64, "nothing to change"},
+      {{"mood", "edit", "1", "--private", "--public"}, 64, "conflict"},
+      {{"mood", "rm", "99"}, 66, "no mood entry with id 99"},
+      {{"mood", "rm", "x"}, 64, "id 'x' is not a whole number"},
+      {{"mood", "list", "--from", "2026-11-20", "--until", "2026-11-10"}, 64, "later than"},
+      {{"mood", "list", "--limit", "0"}, 64, "limit 0 is outside"},
+      {{"app", "log", "Calm"}, 64, "give --minutes N or --duration"},
+      {{"app", "log", "Calm", "--minutes", "5", "--duration", "5m"}, 64, "conflict"},
+      {{"app", "log", "Calm", "--minutes", "0"}, 64, "minutes 0 is outside"},
+      {{"app", "log", "Calm", "--duration", "25h"}, 64, "outside 1s..24h"},
+      {{"app", "log", "", "--minutes", "5"}, 64, "app name must not be empty"},
+      {{"app", "rm", "7"}, 66, "no app session with id 7"},
+      {{"mod"}, 64, "unknown command 'mod'"},
+      {{"mood", "ad", "5"}, 64, "unknown command 'mood ad'"},
+      {{"passwd", "--new-passphrase-file", "/nonexistent"}, 66, "does not exist"},
+  };
+  const auto before = f.files();
+  for (const Case& c : cases) {
+    test::CliResult r = f.run(c.args);
+    INFO(r.err);
+    CHECK(r.code == c.code);
+    CHECK_THAT(r.err, Catch::StartsWith("tend: error: ") && Catch::Contains(c.message));
+    CHECK(r.out.empty());
+    // One error line, and at most one hint line.
+    const auto lines = std::count(r.err.begin(), r.err.end(), '\n');
+    CHECK(lines >= 1);
+    CHECK(lines <= 2);
+    CHECK(f.files() == before);
+  }
+  CHECK_THAT(f.run({"mod"}).err, Catch::Contains("tend: hint: did you mean 'mood'?"));
+  CHECK_THAT(f.run({"mood", "lst"}).err, Catch::Contains("did you mean 'mood list'?"));
+}
+
+TEST_CASE("a missing vault, a wrong passphrase and no passphrase source", "[cli]") {
+  test::TempDir dir;
+  test::CliResult missing =
+      tend_cli({"status"}, {{"TEND_VAULT", dir / "none"}, {"TEND_PASSPHRASE", "x"}});
+  CHECK(missing.code == 66);
+  CHECK_THAT(missing.err, Catch::Contains("no vault at") && Catch::Contains("tend init"));
+
+  Fixture f;
+  const auto before = f.files();
+  std::map<std::string, std::string> wrong = f.env;
+  wrong["TEND_PASSPHRASE"] = "wrong";
+  test::CliResult r = tend_cli({"mood", "add", "5"}, wrong);
+  CHECK(r.code == 77);
+  CHECK_THAT(r.err, Catch::StartsWith("tend: error: cannot open vault: wrong passphrase"));
+  CHECK(f.files() == before);
+
+  std::map<std::string, std::string> none = f.env;
+  none.erase("TEND_PASSPHRASE");
+  test::CliResult n = tend_cli({"status"}, none);
+  CHECK(n.code == 64);
+  CHECK_THAT(n.err, Catch::Contains("--passphrase-file"));
+
+  test::write_file(f.dir / "pass", std::string(test::kPassphrase) + "\n");
+  CHECK(tend_cli({"status", "--passphrase-file", f.dir / "pass"}, none).code == 0);
+  CHECK(tend_cli({"--passphrase-file", f.dir / "pass", "status"}, none).code == 0);
+}
+
+TEST_CASE("passwd and recover through the CLI", "[cli]") {
+  test::TempDir dir;
+  std::map<std::string, std::string> env = {{"TEND_VAULT", dir / "v"},
+                                            {"TEND_PASSPHRASE", test::kPassphrase}};
+  test::CliResult init = tend_cli({"init", "--json"}, env);
+  REQUIRE(init.code == 0);
+  const std::string recovery = (*parse_json(init.out, "out"))["recovery_key"];
+  test::write_file(dir / "new", "second passphrase\n");
+  REQUIRE(tend_cli({"passwd", "--new-passphrase-file", dir / "new"}, env).code == 0);
+  CHECK(tend_cli({"status"}, env).code == 77);
+  env["TEND_PASSPHRASE"] = "second passphrase";
+  CHECK(tend_cli({"status"}, env).code == 0);
+
+  test::write_file(dir / "rk", recovery + "\n");
+  test::write_file(dir / "third", "third passphrase\n");
+  test::CliResult rec = tend_cli(
+      {"recover", "--recovery-key-file", dir / "rk", "--new-passphrase-file", dir / "third"}, env);
+  INFO(rec.err);
+  REQUIRE(rec.code == 0);
+  env["TEND_PASSPHRASE"] = "third passphrase";
+  CHECK(tend_cli({"status"}, env).code == 0);
+
+  std::string typo = recovery;
+  typo[3] = typo[3] == 'A' ? 'B' : 'A';
+  test::write_file(dir / "typo", typo);
+  const auto before = test::fingerprint(dir / "v");
+  test::CliResult bad = tend_cli(
+      {"recover", "--recovery-key-file", dir / "typo", "--new-passphrase-file", dir / "new"}, env);
+  CHECK(bad.code == 65);
+  CHECK_THAT(bad.err, Catch::Contains("typo"));
+  CHECK(test::fingerprint(dir / "v") == before);
+}
+
+TEST_CASE("help reads well and lists every command", "[cli]") {
+  test::CliResult r = tend_cli({"help"}, {});
+  CHECK(r.code == 0);
+  for (const char* cmd : {"init", "status", "passwd", "recover", "identity", "mood add",
+                          "mood list", "mood edit", "mood rm", "app log", "app list", "app rm"}) {
+    CHECK_THAT(r.out, Catch::Contains(cmd));
+  }
+  CHECK(tend_cli({"--help"}, {}).out == r.out);
+  test::CliResult mood = tend_cli({"help", "mood", "add"}, {});
+  CHECK_THAT(mood.out,
+             Catch::StartsWith("Usage: tend mood add SCORE") && Catch::Contains("--private"));
+  CHECK(tend_cli({"mood", "add", "--help"}, {}).out == mood.out);
+  CHECK(tend_cli({}, {}).code == 64);
+  CHECK_THAT(tend_cli({"mood"}, {}).err, Catch::Contains("mood add"));
+}
+
+TEST_CASE("identity shows the minisign public key", "[cli]") {
+  Fixture f;
+  test::CliResult r = f.run({"identity"});
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("untrusted comment: minisign public key "));
+  Json j = f.json({"identity"});
+  CHECK(j["minisign_public_key"].get<std::string>().size() == 56);
+}

@@ -1,0 +1,179 @@
+// The real tend binary as a child process, and the stock sqlcipher shell.
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <signal.h>
+
+#include <random>
+#include <thread>
+
+#include "core/mood.hpp"
+#include "crypto/encoding.hpp"
+#include "tests/support.hpp"
+
+using namespace tend;
+
+namespace {
+
+const std::string kTend = TEND_BINARY;
+
+struct ProcFixture {
+  test::TempDir dir;
+  std::string vault;
+  std::map<std::string, std::string> env;
+  ProcFixture() : vault(dir / "vault") {
+    test::make_vault(vault);  // the cheap test-only KDF; the binary reads it from the header
+    env = {{"TEND_VAULT", vault}, {"TEND_PASSPHRASE", test::kPassphrase}, {"HOME", dir.path()}};
+  }
+  test::ProcResult tend(std::vector<std::string> args) {
+    args.insert(args.begin(), kTend);
+    return test::run_process(args, env);
+  }
+};
+
+// Every regular file below `dir`, recursively.
+void list_files(const std::string& dir, std::vector<std::string>& out) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    const std::string path = dir + "/" + name;
+    if (e->d_type == DT_DIR) {
+      list_files(path, out);
+    } else {
+      out.push_back(path);
+    }
+  }
+  ::closedir(d);
+}
+
+std::size_t count_entries(const std::string& vault) {
+  Result<Vault> v = Vault::unlock(vault, test::secret(test::kPassphrase));
+  REQUIRE(v.is_ok());
+  return list_mood(v->db(), {})->size();
+}
+
+}  // namespace
+
+TEST_CASE("the stock sqlcipher shell reads a vault given the raw key and stored settings",
+          "[process][sqlcipher]") {
+  ProcFixture f;
+  REQUIRE(f.tend({"mood", "add", "6", "--note", "read by the stock shell"}).code == 0);
+  const crypto::SecretBytes dek = test::unwrap_dek(f.vault, test::kPassphrase);
+  Result<VaultHeader> h = Vault::read_header(f.vault);
+  REQUIRE(h.is_ok());
+  // The key goes to the shell on stdin, never in argv.
+  const std::string script = "PRAGMA key = \"x'" + crypto::to_hex(dek.span()) + "'\";\n" +
+                             "PRAGMA cipher_page_size = " + std::to_string(h->cipher.page_size) +
+                             ";\nSELECT score || '|' || note FROM mood;\n";
+  test::ProcResult r = test::run_process({"sqlcipher", f.vault + "/vault.db"}, {}, script);
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out == "6|read by the stock shell\n");
+
+  // Without the key, the same shell sees no database at all.
+  test::ProcResult nokey =
+      test::run_process({"sqlcipher", f.vault + "/vault.db"}, {}, "SELECT count(*) FROM mood;\n");
+  CHECK_THAT(nokey.err, Catch::Contains("not a database"));
+}
+
+TEST_CASE("a note's text is nowhere on disk: not in the vault files, not in temp files",
+          "[process][plaintext]") {
+  ProcFixture f;
+  const std::string marker = "MARKER-" + crypto::to_hex(crypto::random_bytes(8));
+  test::TempDir tmp;
+  f.env["TMPDIR"] = tmp.path();
+  // Hold a connection open so the WAL and shared-memory files stay on disk to be searched.
+  Result<Vault> holder = Vault::unlock(f.vault, test::secret(test::kPassphrase));
+  REQUIRE(holder.is_ok());
+  REQUIRE(f.tend({"mood", "add", "4", "--note", "a note with " + marker}).code == 0);
+  test::write_file(f.dir / "note.txt", "from a file " + marker + "-2\n");
+  REQUIRE(f.tend({"mood", "add", "4", "--note-file", f.dir / "note.txt"}).code == 0);
+  REQUIRE(f.tend({"mood", "list"}).out.find(marker) != std::string::npos);  // it is there
+
+  std::vector<std::string> files;
+  list_files(f.vault, files);
+  list_files(tmp.path(), files);
+  CHECK(std::count_if(files.begin(), files.end(), [](const std::string& p) {
+          return p.size() > 4 && p.substr(p.size() - 4) == "-wal";
+        }) == 1);
+  for (const std::string& path : files) {
+    INFO(path);
+    CHECK(test::read_file(path).find("MARKER-") == std::string::npos);
+  }
+}
+
+TEST_CASE("the binary: wrong passphrase exits 77 and changes no byte", "[process]") {
+  ProcFixture f;
+  REQUIRE(f.tend({"mood", "add", "5"}).code == 0);
+  const auto before = test::fingerprint(f.vault);
+  f.env["TEND_PASSPHRASE"] = "wrong passphrase";
+  for (std::vector<std::string> args : {std::vector<std::string>{"status"},
+                                        {"mood", "add", "5"},
+                                        {"mood", "rm", "1"},
+                                        {"passwd"}}) {
+    test::ProcResult r = f.tend(args);
+    CHECK(r.code == 77);
+    CHECK(r.err.rfind("tend: error: cannot open vault: wrong passphrase\n", 0) == 0);
+    CHECK(test::fingerprint(f.vault) == before);
+  }
+}
+
+TEST_CASE("two processes writing at once both succeed", "[process][concurrency]") {
+  ProcFixture f;
+  constexpr int kEach = 200;
+  std::atomic<int> failures{0};
+  auto writer = [&](int score) {
+    for (int i = 0; i < kEach; ++i) {
+      test::ProcResult r = test::run_process({kTend, "mood", "add", std::to_string(score)}, f.env);
+      if (r.code != 0) {
+        ++failures;
+        UNSCOPED_INFO(r.err);
+      }
+    }
+  };
+  std::thread a(writer, 3), b(writer, 8);
+  a.join();
+  b.join();
+  CHECK(failures == 0);
+  Result<Vault> v = Vault::unlock(f.vault, test::secret(test::kPassphrase));
+  REQUIRE(v.is_ok());
+  Result<std::vector<MoodEntry>> all = list_mood(v->db(), {});
+  REQUIRE(all->size() == 2 * kEach);
+  CHECK(std::count_if(all->begin(), all->end(), [](const MoodEntry& e) { return e.score == 3; }) ==
+        kEach);
+}
+
+TEST_CASE("kill -9 during writes leaves a vault that opens and passes integrity_check",
+          "[process][crash]") {
+  ProcFixture f;
+  const std::string note = std::string(60 * 1024, 'n');
+  test::write_file(f.dir / "note", note);
+  const std::vector<std::string> add = {kTend, "mood", "add", "5", "--note-file", f.dir / "note"};
+  // How long one write takes here, so kills land before, during and after it.
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(test::run_process(add, f.env).code == 0);
+  const int full_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - start)
+                                           .count());
+  std::mt19937 rng(20261125);
+  std::uniform_int_distribution<int> delay(0, std::max(2, full_ms));
+  std::size_t before = 1, killed = 0;
+  for (int round = 0; round < 25; ++round) {
+    test::ProcResult r = test::run_process(add, f.env, "", delay(rng));
+    if (r.code == -SIGKILL) ++killed;
+    Result<Vault> v = Vault::unlock(f.vault, test::secret(test::kPassphrase));
+    INFO("round " << round << ": " << (v.is_ok() ? "" : v.status().message()));
+    REQUIRE(v.is_ok());
+    Result<Statement> check = v->db().prepare("PRAGMA integrity_check;");
+    REQUIRE(check.is_ok());
+    REQUIRE(*check->step());
+    CHECK(check->text(0) == "ok");
+    const std::size_t now = list_mood(v->db(), {})->size();
+    CHECK((now == before || now == before + 1));  // as before, or as after
+    before = now;
+  }
+  CHECK(killed > 0);
+  CHECK(count_entries(f.vault) == before);
+}

@@ -1,0 +1,157 @@
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <ctime>
+
+#include "core/when.hpp"
+#include "tests/support.hpp"
+
+using namespace tend;
+
+namespace {
+
+// Sets TZ for one test and restores it after.
+class TzGuard {
+ public:
+  explicit TzGuard(const char* tz) {
+    if (const char* old = std::getenv("TZ")) old_ = old;
+    setenv("TZ", tz, 1);
+    tzset();
+  }
+  ~TzGuard() {
+    if (old_.empty()) {
+      unsetenv("TZ");
+    } else {
+      setenv("TZ", old_.c_str(), 1);
+    }
+    tzset();
+  }
+
+ private:
+  std::string old_;
+};
+
+constexpr std::int64_t kNow = test::kNow;  // 2026-11-25T12:00:00Z, a Wednesday
+
+std::string iso(std::string_view text, TimeRole role = TimeRole::kPoint) {
+  Result<Instant> r = parse_when(text, kNow, role);
+  if (!r.is_ok()) return "error: " + r.status().message();
+  return format_iso(*r);
+}
+
+}  // namespace
+
+TEST_CASE("the clock of these tests is 2026-11-25 12:00 UTC", "[core][when]") {
+  CHECK(format_iso({kNow, 0}) == "2026-11-25T12:00:00+00:00");
+}
+
+TEST_CASE("valid times, in UTC", "[core][when]") {
+  TzGuard tz("UTC0");
+  const std::pair<const char*, const char*> points[] = {
+      {"now", "2026-11-25T12:00:00+00:00"},
+      {"today", "2026-11-25T12:00:00+00:00"},
+      {"yesterday", "2026-11-24T12:00:00+00:00"},
+      {"08:30", "2026-11-25T08:30:00+00:00"},
+      {"12:04", "2026-11-25T12:04:00+00:00"},  // within the 5-minute slack
+      {"23:15", "2026-11-24T23:15:00+00:00"},  // later than now: yesterday's
+      {"2026-11-20", "2026-11-20T12:00:00+00:00"},
+      {"2024-02-29", "2024-02-29T12:00:00+00:00"},
+      {"2026-11-20T08:30", "2026-11-20T08:30:00+00:00"},
+      {"2026-11-20 08:30:15", "2026-11-20T08:30:15+00:00"},
+      {"2026-11-20t08:30:15.250", "2026-11-20T08:30:15+00:00"},
+      {"2026-11-20T08:30Z", "2026-11-20T08:30:00+00:00"},
+      {"2026-11-20T08:30+01:00", "2026-11-20T08:30:00+01:00"},
+      {"2026-11-20T08:30:00-0530", "2026-11-20T08:30:00-05:30"},
+      {"2026-11-20T08:30+14", "2026-11-20T08:30:00+14:00"},
+      {"-90m", "2026-11-25T10:30:00+00:00"},
+      {"-2h", "2026-11-25T10:00:00+00:00"},
+      {"-3d", "2026-11-22T12:00:00+00:00"},
+      {"-1w", "2026-11-18T12:00:00+00:00"},
+      {"-1h30m", "2026-11-25T10:30:00+00:00"},
+      {"-0m", "2026-11-25T12:00:00+00:00"},
+  };
+  for (auto [text, expected] : points) {
+    INFO(text);
+    CHECK(iso(text) == expected);
+  }
+  CHECK(iso("today", TimeRole::kRangeStart) == "2026-11-25T00:00:00+00:00");
+  CHECK(iso("today", TimeRole::kRangeEnd) == "2026-11-25T23:59:59+00:00");
+  CHECK(iso("yesterday", TimeRole::kRangeStart) == "2026-11-24T00:00:00+00:00");
+  CHECK(iso("2026-11-20", TimeRole::kRangeEnd) == "2026-11-20T23:59:59+00:00");
+  CHECK(iso("23:15", TimeRole::kRangeStart) == "2026-11-25T23:15:00+00:00");
+  CHECK(iso("2026-12-01", TimeRole::kRangeEnd) ==
+        "2026-12-01T23:59:59+00:00");  // future is fine for ranges
+}
+
+TEST_CASE("local times follow the zone, with its offset of the moment", "[core][when]") {
+  TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");
+  CHECK(iso("2026-11-20T08:30") == "2026-11-20T08:30:00+01:00");  // winter
+  CHECK(iso("2026-07-01T08:30") == "2026-07-01T08:30:00+02:00");  // summer
+  CHECK(iso("08:30") == "2026-11-25T08:30:00+01:00");
+  CHECK(iso("today", TimeRole::kRangeStart) == "2026-11-25T00:00:00+01:00");
+  CHECK(format_local(kNow) == "2026-11-25 13:00");
+  Result<Instant> at = parse_when("2026-11-20T08:30", kNow, TimeRole::kPoint);
+  REQUIRE(at.is_ok());
+  CHECK(at->utc == kNow - 5 * 86400 - 3 * 3600 - 30 * 60 - 60 * 60);
+  CHECK(day_number(*at) == day_number({at->utc, 0}));
+}
+
+TEST_CASE("invalid times are refused with the grammar as a hint", "[core][when]") {
+  TzGuard tz("UTC0");
+  const char* bad[] = {
+      "",
+      "tomorrow",
+      "Now",
+      "24:00",
+      "12:60",
+      "8:30",
+      "2026-13-01",
+      "2026-02-29",
+      "2026-11-31",
+      "2026-1-01",
+      "1969-12-31",
+      "2026-11-20T25:00",
+      "2026-11-20T08:30+15:00",
+      "2026-11-20T08:30+01:0",
+      "2026-11-20X08:30",
+      "2026-11-20T08:30:61",
+      "2026-11-20T08:30.5",
+      "-",
+      "-2",
+      "-2y",
+      "-h",
+      "+2h",
+      "-2h-1h",
+      "2026-11-20T08:30 ",
+      "-99999999d",
+      "2026-11-26",  // future point
+      "-0h+1h",
+      "2026-11-20T08:30:00.",
+      "12:00:00",
+      "１２:００",
+  };
+  for (const char* text : bad) {
+    INFO(text);
+    Result<Instant> r = parse_when(text, kNow, TimeRole::kPoint);
+    CHECK_FALSE(r.is_ok());
+    if (!r.is_ok()) CHECK(r.status().kind() == ErrorKind::kUsage);
+  }
+}
+
+TEST_CASE("durations", "[core][when]") {
+  const std::pair<const char*, std::int64_t> good[] = {
+      {"45m", 2700}, {"1h20m", 4800}, {"2h", 7200}, {"90s", 90}, {"24h", 86400}, {"1h1s", 3601}};
+  for (auto [text, secs] : good) {
+    INFO(text);
+    Result<std::int64_t> d = parse_duration(text);
+    REQUIRE(d.is_ok());
+    CHECK(*d == secs);
+  }
+  for (const char* text : {"", "0m", "25h", "1d", "m", "1.5h", "-5m", "5", "1h 20m"}) {
+    INFO(text);
+    CHECK_FALSE(parse_duration(text).is_ok());
+  }
+  CHECK(format_duration(4800) == "1h20m");
+  CHECK(format_duration(60) == "1m");
+  CHECK(format_duration(3601) == "1h1s");
+}

@@ -1,0 +1,154 @@
+#include "tests/support.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "cli/run.hpp"
+#include "core/fs.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+
+namespace tend::test {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl =
+      std::string(base != nullptr && base[0] != '\0' ? base : "/tmp") + "/tend-test.XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  const std::string cmd = "rm -rf '" + path_ + "'";
+  (void)!std::system(cmd.c_str());
+}
+
+crypto::SecretBytes secret(const std::string& s) {
+  return crypto::SecretBytes::from(crypto::as_bytes(s));
+}
+
+CreatedVault make_vault(const std::string& dir, const std::string& passphrase) {
+  Result<CreatedVault> v = Vault::create(
+      dir, secret(passphrase), crypto::test_only_insecure_kdf_params(), kNow - 86400 * 30);
+  if (!v.is_ok()) throw std::runtime_error("make_vault: " + v.status().message());
+  return std::move(v).value();
+}
+
+CliResult tend_cli(const std::vector<std::string>& args,
+                   const std::map<std::string, std::string>& env, std::int64_t now) {
+  std::ostringstream out, err;
+  cli::Io io;
+  io.out = &out;
+  io.err = &err;
+  io.getenv = [&env](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  io.now = [now] { return now; };
+  io.has_terminal = false;
+  io.test_only_kdf = crypto::test_only_insecure_kdf_params();
+  CliResult r;
+  r.code = cli::run(args, io);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+ProcResult run_process(const std::vector<std::string>& argv,
+                       const std::map<std::string, std::string>& env, const std::string& stdin_data,
+                       std::optional<int> kill_after_ms) {
+  TempDir io_dir;
+  const std::string in_path = io_dir / "stdin", out_path = io_dir / "stdout",
+                    err_path = io_dir / "stderr";
+  write_file(in_path, stdin_data);
+  std::map<std::string, std::string> full = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+                                             {"TZ", "UTC0"}};
+  for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TMPDIR"}) {
+    if (const char* v = std::getenv(keep)) full[keep] = v;
+  }
+  for (const auto& [k, v] : env) full[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
+  std::vector<char*> cargv, cenv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (const auto& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int in = ::open(in_path.c_str(), O_RDONLY);
+    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::setsid();  // no controlling terminal: tend must not prompt
+    ::execvpe(cargv[0], cargv.data(), cenv.data());
+    ::_exit(127);
+  }
+  if (kill_after_ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(*kill_after_ms));
+    ::kill(pid, SIGKILL);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ProcResult r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  r.out = read_file(out_path);
+  r.err = read_file(err_path);
+  return r;
+}
+
+void write_file(const std::string& path, const std::string& data) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << data;
+  if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::map<std::string, std::string> fingerprint(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    out[name] = crypto::to_hex(crypto::sha256(crypto::as_bytes(read_file(dir + "/" + name))));
+  }
+  ::closedir(d);
+  return out;
+}
+
+crypto::SecretBytes unwrap_dek(const std::string& dir, const std::string& passphrase) {
+  Result<VaultHeader> h = Vault::read_header(dir);
+  if (!h.is_ok()) throw std::runtime_error(h.status().message());
+  const KeySlot* slot = h->slot(SlotKind::kPassphrase);
+  const crypto::SecretBytes key = crypto::derive_key(secret(passphrase), slot->salt, slot->kdf);
+  auto dek =
+      crypto::open(key, slot->wrapped,
+                   crypto::as_bytes(slot_associated_data(h->vault_id, SlotKind::kPassphrase)));
+  if (!dek) throw std::runtime_error("unwrap failed");
+  return std::move(*dek);
+}
+
+}  // namespace tend::test

@@ -1,0 +1,71 @@
+// Test support: temporary directories, the CLI run in-process, the real
+// binary run as a child process, and file fingerprints for "nothing changed".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/context.hpp"
+#include "core/vault.hpp"
+
+namespace tend::test {
+
+// A fresh directory under $TMPDIR, removed with everything in it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+constexpr const char* kPassphrase = "correct horse battery staple";
+// 2026-11-25 12:00:00 UTC: the fixed "now" of in-process CLI tests.
+constexpr std::int64_t kNow = 1795608000;
+
+crypto::SecretBytes secret(const std::string& s);
+
+// A vault made with the cheap test-only KDF.
+CreatedVault make_vault(const std::string& dir, const std::string& passphrase = kPassphrase);
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `tend args...` in-process with a fixed clock, the test-only KDF, no
+// terminal, and `env` as the whole environment.
+CliResult tend_cli(const std::vector<std::string>& args,
+                   const std::map<std::string, std::string>& env, std::int64_t now = kNow);
+
+struct ProcResult {
+  int code = -1;  // exit code, or -signal
+  std::string out;
+  std::string err;
+};
+// Runs a program as a child process with `env` added to a minimal environment
+// (PATH, TZ). Nothing reaches its argv but `argv`.
+ProcResult run_process(const std::vector<std::string>& argv,
+                       const std::map<std::string, std::string>& env,
+                       const std::string& stdin_data = "",
+                       std::optional<int> kill_after_ms = std::nullopt);
+
+void write_file(const std::string& path, const std::string& data);
+std::string read_file(const std::string& path);
+
+// SHA-256 (hex) of every file in `dir`, by name: equal maps mean nothing changed.
+std::map<std::string, std::string> fingerprint(const std::string& dir);
+
+// The data key, unwrapped the way docs/vault-format.md describes.
+crypto::SecretBytes unwrap_dek(const std::string& dir, const std::string& passphrase);
+
+}  // namespace tend::test
