@@ -18,8 +18,8 @@ std::span<const Command> commands() {
       {"recover", "--recovery-key-file F [--new-passphrase-file F]",
        "set a new passphrase with the recovery key", "Vault", Needs::kVaultDir, 0, 0, opts_recover,
        cmd_recover},
-      {"identity", "", "the device's public keys (minisign)", "Vault", Needs::kUnlocked, 0, 0,
-       no_options, cmd_identity},
+      {"identity", "", "the device's public keys (minisign, audit verifier key)", "Vault",
+       Needs::kUnlocked, 0, 0, no_options, cmd_identity},
       {"mood add", "SCORE [options]", "log how you feel, 1 (worst) to 10 (best)", "Journal",
        Needs::kUnlocked, 1, 1, opts_mood_add, cmd_mood_add},
       {"mood list", "[options]", "list mood entries", "Journal", Needs::kUnlocked, 0, 0,
@@ -34,6 +34,15 @@ std::span<const Command> commands() {
        opts_app_list, cmd_app_list},
       {"app rm", "ID", "delete an app session for good", "Journal", Needs::kUnlocked, 1, 1,
        no_options, cmd_app_rm},
+      {"audit log", "[--limit N]", "the audit log: what happened, never what was written", "Audit",
+       Needs::kUnlocked, 0, 0, opts_audit_log, cmd_audit_log},
+      {"audit checkpoint", "", "the latest signed checkpoint (for auditors to keep)", "Audit",
+       Needs::kUnlocked, 0, 0, no_options, cmd_audit_checkpoint},
+      {"audit export", "-o FILE", "write the audit package (metadata only)", "Audit",
+       Needs::kUnlocked, 0, 0, opts_audit_export, cmd_audit_export},
+      {"audit verify", "FILE [--key VERIFIER] [--trusted-checkpoint F]",
+       "verify an audit package; needs no vault and no passphrase", "Audit", Needs::kNothing, 1, 1,
+       opts_audit_verify, cmd_audit_verify},
   };
   return kCommands;
 }

@@ -43,6 +43,10 @@ Status cmd_mood_rm(Context&);
 Status cmd_app_log(Context&);
 Status cmd_app_list(Context&);
 Status cmd_app_rm(Context&);
+Status cmd_audit_log(Context&);
+Status cmd_audit_checkpoint(Context&);
+Status cmd_audit_export(Context&);
+Status cmd_audit_verify(Context&);
 
 void opts_init(boost::program_options::options_description&);
 void opts_passwd(boost::program_options::options_description&);
@@ -52,5 +56,8 @@ void opts_mood_list(boost::program_options::options_description&);
 void opts_mood_edit(boost::program_options::options_description&);
 void opts_app_log(boost::program_options::options_description&);
 void opts_app_list(boost::program_options::options_description&);
+void opts_audit_log(boost::program_options::options_description&);
+void opts_audit_export(boost::program_options::options_description&);
+void opts_audit_verify(boost::program_options::options_description&);
 
 }  // namespace tend::cli

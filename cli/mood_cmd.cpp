@@ -238,7 +238,10 @@ Status cmd_mood_rm(Context& ctx) {
   Result<std::int64_t> id = parse_int(ctx.args[0], "id", 1, INT64_MAX);
   if (!id.is_ok()) return id.status();
   Status s = ctx.open_vault();
-  if (s.is_ok()) s = remove_mood(ctx.v().db(), *id);
+  if (!s.is_ok()) return s;
+  Result<AuditLog> audit = ctx.v().audit();
+  if (!audit.is_ok()) return audit.status();
+  s = remove_mood(ctx.v().db(), *audit, *id, ctx.now);
   if (!s.is_ok()) return s;
   if (ctx.json) {
     ctx.print_json({{"deleted", *id}});

@@ -8,6 +8,8 @@
 #include "core/app_use.hpp"
 #include "core/mood.hpp"
 #include "core/schema.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/note.hpp"
 #include "crypto/recovery_key.hpp"
 
 namespace po = boost::program_options;
@@ -88,6 +90,10 @@ Status cmd_status(Context& ctx) {
   if (!apps.is_ok()) return apps.status();
   const VaultHeader& h = v.header();
   const crypto::KdfParams kdf = h.slot(SlotKind::kPassphrase)->kdf;
+  Result<AuditLog> log = v.audit();
+  if (!log.is_ok()) return log.status();
+  Result<AuditHead> head = log->head();
+  if (!head.is_ok()) return head.status();
 
   if (ctx.json) {
     Json last = nullptr;
@@ -111,7 +117,8 @@ Status cmd_status(Context& ctx) {
                     {"apps",
                      {{"sessions", apps->count},
                       {"apps", apps->apps},
-                      {"total_duration_s", apps->total_seconds}}}});
+                      {"total_duration_s", apps->total_seconds}}},
+                    {"audit", {{"size", head->size}, {"root", crypto::to_base64(head->root)}}}});
     return Status::ok();
   }
   std::ostream& o = ctx.out();
@@ -128,6 +135,8 @@ Status cmd_status(Context& ctx) {
   o << fmt::format("Last      {}\n",
                    mood->last ? format_local(mood->last->utc) : "no check-in yet");
   o << fmt::format("Streak    {} day{}\n", mood->streak_days, mood->streak_days == 1 ? "" : "s");
+  o << fmt::format("Log head  {} entr{}, root {}\n", head->size, head->size == 1 ? "y" : "ies",
+                   crypto::to_base64(head->root));
   return Status::ok();
 }
 
@@ -137,7 +146,7 @@ Status cmd_passwd(Context& ctx) {
   Result<crypto::SecretBytes> next = new_passphrase(
       ctx, ctx.opt<std::string>("new-passphrase-file"), NewPassphraseSource::kFileOrTerminal);
   if (!next.is_ok()) return next.status();
-  s = ctx.v().change_passphrase(*next);
+  s = ctx.v().change_passphrase(*next, kind::kPassphraseChanged, ctx.now);
   if (!s.is_ok()) return s.with_context("cannot change passphrase");
   if (ctx.json) {
     ctx.print_json({{"changed", true}});
@@ -171,7 +180,7 @@ Status cmd_recover(Context& ctx) {
   Result<crypto::SecretBytes> next = new_passphrase(
       ctx, ctx.opt<std::string>("new-passphrase-file"), NewPassphraseSource::kFileOrTerminal);
   if (!next.is_ok()) return next.status();
-  Status s = ctx.v().change_passphrase(*next);
+  Status s = ctx.v().change_passphrase(*next, kind::kRecovered, ctx.now);
   if (!s.is_ok()) return s.with_context("cannot set the new passphrase");
   if (ctx.json) {
     ctx.print_json({{"recovered", true}});
@@ -186,12 +195,17 @@ Status cmd_identity(Context& ctx) {
   if (!s.is_ok()) return s;
   const VaultHeader& h = ctx.v().header();
   const std::string minisign = crypto::minisign_public_key_file(h.signing_key);
+  const std::string verifier = crypto::format_verifier_key(audit_origin(h.vault_id), h.audit_key);
   if (ctx.json) {
     ctx.print_json({{"vault_id", h.vault_id},
-                    {"minisign_public_key", crypto::minisign_public_key_line(h.signing_key)}});
+                    {"minisign_public_key", crypto::minisign_public_key_line(h.signing_key)},
+                    {"audit_verifier_key", verifier}});
     return Status::ok();
   }
-  ctx.out() << "Signing key (minisign; exports and receipts are signed with it):\n\n" << minisign;
+  ctx.out() << "Signing key (minisign; exports and receipts are signed with it):\n\n"
+            << minisign
+            << "\nAudit verifier key (checkpoints are signed with it; give it to your auditor):\n\n"
+            << verifier << "\n";
   return Status::ok();
 }
 

@@ -72,7 +72,7 @@ Result<std::vector<AppSession>> list_app_sessions(Db& db, const AppQuery& q) {
   return out;
 }
 
-Status remove_app_session(Db& db, std::int64_t id) {
+Status remove_app_session(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now) {
   Result<Transaction> tx = Transaction::begin(db);
   if (!tx.is_ok()) return tx.status();
   Result<Statement> st = db.prepare("DELETE FROM app_session WHERE id = ?;");
@@ -84,6 +84,10 @@ Status remove_app_session(Db& db, std::int64_t id) {
     return not_found(fmt::format("no app session with id {}", id),
                      "see the ids with: tend app list");
   }
+  // The log records that something was deleted, and how much; never what.
+  Result<std::int64_t> seq =
+      audit.record(kind::kEntriesDeleted, {{"type", "app"}, {"count", 1}}, now);
+  if (!seq.is_ok()) return seq.status();
   return tx->commit();
 }
 

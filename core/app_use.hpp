@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit.hpp"
 #include "core/db.hpp"
 #include "core/status.hpp"
 #include "core/when.hpp"
@@ -34,7 +35,8 @@ struct AppQuery {
 Status validate_app_session(const AppSession& session);
 Result<std::int64_t> add_app_session(Db& db, const AppSession& session, std::int64_t now);
 Result<std::vector<AppSession>> list_app_sessions(Db& db, const AppQuery& query);
-Status remove_app_session(Db& db, std::int64_t id);
+// Deletes for good (secure_delete) and logs an entries.deleted count.
+Status remove_app_session(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now);
 
 struct AppSummary {
   std::int64_t count = 0;

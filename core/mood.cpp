@@ -170,7 +170,7 @@ Status update_mood(Db& db, const MoodEntry& e) {
   return tx->commit();
 }
 
-Status remove_mood(Db& db, std::int64_t id) {
+Status remove_mood(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now) {
   Result<Transaction> tx = Transaction::begin(db);
   if (!tx.is_ok()) return tx.status();
   Result<Statement> st = db.prepare("DELETE FROM mood WHERE id = ?;");
@@ -182,6 +182,10 @@ Status remove_mood(Db& db, std::int64_t id) {
     return not_found(fmt::format("no mood entry with id {}", id),
                      "see the ids with: tend mood list");
   }
+  // The log records that something was deleted, and how much; never what.
+  Result<std::int64_t> seq =
+      audit.record(kind::kEntriesDeleted, {{"type", "mood"}, {"count", 1}}, now);
+  if (!seq.is_ok()) return seq.status();
   return tx->commit();
 }
 

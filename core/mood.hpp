@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/audit.hpp"
 #include "core/db.hpp"
 #include "core/status.hpp"
 #include "core/when.hpp"
@@ -44,7 +45,8 @@ Result<std::vector<MoodEntry>> list_mood(Db& db, const MoodQuery& query);
 Result<MoodEntry> get_mood(Db& db, std::int64_t id);
 // Replaces every field of entry `entry.id`.
 Status update_mood(Db& db, const MoodEntry& entry);
-Status remove_mood(Db& db, std::int64_t id);
+// Deletes for good (secure_delete) and logs an entries.deleted count.
+Status remove_mood(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now);
 
 struct MoodSummary {
   std::int64_t count = 0;

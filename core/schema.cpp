@@ -46,6 +46,24 @@ CREATE TABLE app_session (
 );
 CREATE INDEX app_session_at ON app_session (at);
 )sql",
+    // 1 -> 2: the audit log. Entries are stored as the exact bytes that were
+    // hashed; the frontier keeps appends O(log n); checkpoints are signed notes.
+    R"sql(
+CREATE TABLE audit_entry (
+  seq   INTEGER PRIMARY KEY CHECK (seq >= 0),
+  bytes BLOB NOT NULL
+);
+CREATE TABLE audit_state (
+  id       INTEGER PRIMARY KEY CHECK (id = 1),
+  size     INTEGER NOT NULL,
+  frontier BLOB NOT NULL
+);
+INSERT INTO audit_state (id, size, frontier) VALUES (1, 0, x'');
+CREATE TABLE audit_checkpoint (
+  size INTEGER PRIMARY KEY,
+  note TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

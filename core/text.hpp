@@ -4,10 +4,11 @@
 #include <string_view>
 
 #include "core/status.hpp"
+#include "crypto/encoding.hpp"
 
 namespace tend {
 
-bool valid_utf8(std::string_view s);
+using crypto::valid_utf8;
 
 // A short label (app name, category, feature, tag): 1..max_bytes bytes of valid
 // UTF-8 without control characters. `what` names it in the error.

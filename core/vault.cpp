@@ -138,6 +138,11 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
       s = st->run();
       if (!s.is_ok()) return fail(s);
     }
+    AuditLog log(*db, audit_origin(h.vault_id),
+                 crypto::keypair_from_secret(audit.secret_key.span()));
+    Result<std::int64_t> seq =
+        log.record(kind::kVaultCreated, {{"format_version", h.version}}, now);
+    if (!seq.is_ok()) return fail(seq.status());
     s = tx->commit();
     if (!s.is_ok()) return fail(s);
   }
@@ -256,17 +261,37 @@ Result<Vault> Vault::finish_unlock(const std::string& dir, VaultHeader header, S
   return v;
 }
 
-Status Vault::change_passphrase(const SecretBytes& new_passphrase) {
+Status Vault::change_passphrase(const SecretBytes& new_passphrase, std::string_view audit_kind,
+                                std::int64_t now) {
   VaultHeader next = header_;
   KeySlot* slot = next.slot(SlotKind::kPassphrase);
   Status s;
   *slot = make_passphrase_slot(next.vault_id, dek_, new_passphrase, slot->kdf, &s);
   if (!s.is_ok()) return s;
   next.mac = compute_header_mac(next, dek_);
+
+  Result<AuditLog> log = audit();
+  if (!log.is_ok()) return log.status();
+  Result<Transaction> tx = Transaction::begin(db_);
+  if (!tx.is_ok()) return tx.status();
+  Result<std::int64_t> seq = log->record(audit_kind, Json::object(), now);
+  if (!seq.is_ok()) return seq.status();
   s = fs::replace_file(paths_.header, serialize_header(next));
-  if (!s.is_ok()) return s;
+  if (!s.is_ok()) return s;  // the transaction rolls back: no entry, old header
+  s = tx->commit();
+  if (!s.is_ok()) {
+    // Put the old header back, so header and log still agree.
+    (void)fs::replace_file(paths_.header, serialize_header(header_));
+    return s;
+  }
   header_ = std::move(next);
   return Status::ok();
+}
+
+Result<AuditLog> Vault::audit() {
+  Result<crypto::KeyPair> key = device_key(DeviceKey::kAudit);
+  if (!key.is_ok()) return key.status();
+  return AuditLog(db_, audit_origin(header_.vault_id), std::move(key).value());
 }
 
 Result<crypto::KeyPair> Vault::device_key(DeviceKey which) {

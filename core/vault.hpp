@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "core/audit.hpp"
 #include "core/db.hpp"
 #include "core/header.hpp"
 #include "core/status.hpp"
@@ -53,9 +54,16 @@ class Vault {
   static Result<Vault> unlock_with_recovery_key(const std::string& dir,
                                                 const crypto::SecretBytes& recovery_key);
 
-  // Rewraps the data key under a new passphrase (new salt, same KDF cost).
-  // vault.db is not re-encrypted; only vault.json is replaced, atomically.
-  Status change_passphrase(const crypto::SecretBytes& new_passphrase);
+  // Rewraps the data key under a new passphrase (new salt, same KDF cost) and
+  // logs it as `audit_kind` (passphrase.changed or recovered). vault.db is not
+  // re-encrypted: its data key stays, one audit entry is added; vault.json is
+  // replaced atomically while that entry's transaction is open, and restored
+  // if the commit fails.
+  Status change_passphrase(const crypto::SecretBytes& new_passphrase, std::string_view audit_kind,
+                           std::int64_t now);
+
+  // The vault's audit log (its key is read from the database).
+  Result<AuditLog> audit();
 
   // The device key pair of the given purpose, read from the database.
   Result<crypto::KeyPair> device_key(DeviceKey which);

@@ -23,6 +23,9 @@ std::string to_base64(std::span<const std::uint8_t> bytes);
 // Rejects whitespace, missing or extra padding, and non-canonical trailing bits.
 std::optional<Bytes> from_base64(std::string_view text);
 
+// Well-formed UTF-8: no overlong forms, surrogates or values past U+10FFFF.
+bool valid_utf8(std::string_view s);
+
 inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }

@@ -269,3 +269,53 @@ TEST_CASE("identity shows the minisign public key", "[cli]") {
   Json j = f.json({"identity"});
   CHECK(j["minisign_public_key"].get<std::string>().size() == 56);
 }
+
+TEST_CASE("audit: export, then verify with no vault and no passphrase", "[cli][audit]") {
+  Fixture f;
+  REQUIRE(f.run({"mood", "add", "5"}).code == 0);
+  REQUIRE(f.run({"mood", "rm", "1"}).code == 0);
+  test::CliResult cp = f.run({"audit", "checkpoint"});
+  REQUIRE(cp.code == 0);
+  test::write_file(f.dir / "trusted", cp.out);
+  test::write_file(f.dir / "new", "next passphrase\n");
+  REQUIRE(f.run({"passwd", "--new-passphrase-file", f.dir / "new"}).code == 0);
+  f.env["TEND_PASSPHRASE"] = "next passphrase";
+  const std::string key = f.json({"identity"})["audit_verifier_key"];
+  REQUIRE(f.run({"audit", "export", "-o", f.dir / "pkg"}).code == 0);
+  CHECK(f.run({"audit", "export", "-o", f.dir / "pkg"}).code == 73);
+
+  Json log = f.json({"audit", "log"});
+  REQUIRE(log["count"] == 3);
+  CHECK(log["entries"][1]["kind"] == "entries.deleted");
+  CHECK(log["entries"][1]["meta"] == Json({{"count", 1}, {"type", "mood"}}));
+  CHECK(log["entries"][2]["kind"] == "passphrase.changed");
+
+  const std::map<std::string, std::string> nothing;  // no vault, no passphrase
+  test::CliResult ok = tend_cli(
+      {"audit", "verify", f.dir / "pkg", "--key", key, "--trusted-checkpoint", f.dir / "trusted"},
+      nothing);
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, Catch::StartsWith("OK: 3 entries") &&
+                         Catch::Contains("extends   your trusted checkpoint of size 2"));
+  test::CliResult tofu = tend_cli({"audit", "verify", f.dir / "pkg"}, nothing);
+  CHECK(tofu.code == 0);
+  CHECK_THAT(tofu.err, Catch::Contains("trust on first use"));
+
+  std::string pkg = test::read_file(f.dir / "pkg");
+  pkg.replace(pkg.find("\"count\":1"), 9, "\"count\":7");
+  test::write_file(f.dir / "tampered", pkg);
+  test::CliResult bad =
+      tend_cli({"audit", "verify", f.dir / "tampered", "--key", key, "--json"}, nothing);
+  CHECK(bad.code == 1);
+  Json j = *parse_json(bad.out, "out");
+  CHECK(j["ok"] == false);
+  CHECK(j["bad_seq"] == 1);
+  CHECK_THAT(bad.err,
+             Catch::StartsWith("tend: error: audit verification failed: entry 1 was changed"));
+
+  test::write_file(f.dir / "cut", pkg.substr(0, 120));
+  CHECK(tend_cli({"audit", "verify", f.dir / "cut"}, nothing).code == 65);
+  CHECK(tend_cli({"audit", "verify", f.dir / "absent"}, nothing).code == 66);
+  CHECK(tend_cli({"audit", "verify", f.dir / "pkg", "--key", "nonsense+1+2"}, nothing).code == 65);
+}

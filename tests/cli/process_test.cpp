@@ -177,3 +177,17 @@ TEST_CASE("kill -9 during writes leaves a vault that opens and passes integrity_
   CHECK(killed > 0);
   CHECK(count_entries(f.vault) == before);
 }
+
+TEST_CASE("the binary verifies an audit package with an empty environment", "[process][audit]") {
+  ProcFixture f;
+  REQUIRE(f.tend({"mood", "add", "5"}).code == 0);
+  REQUIRE(f.tend({"mood", "rm", "1"}).code == 0);
+  REQUIRE(f.tend({"audit", "export", "-o", f.dir / "pkg"}).code == 0);
+  const std::string key = f.tend({"identity", "--json"}).out;
+  const std::string verifier = (*parse_json(key, "identity"))["audit_verifier_key"];
+  test::ProcResult r =
+      test::run_process({kTend, "audit", "verify", f.dir / "pkg", "--key", verifier}, {});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("OK: 2 entries"));
+}

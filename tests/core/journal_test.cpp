@@ -116,8 +116,9 @@ TEST_CASE("mood entries are added, filtered, edited and deleted", "[core][mood]"
   CHECK(back.tags == std::vector<std::string>{"rest"});
   CHECK_FALSE(back.note.has_value());
 
-  REQUIRE(remove_mood(db, 1).is_ok());
-  Status again = remove_mood(db, 1);
+  AuditLog audit = *v.vault.audit();
+  REQUIRE(remove_mood(db, audit, 1, test::kNow).is_ok());
+  Status again = remove_mood(db, audit, 1, test::kNow);
   CHECK(again.kind() == ErrorKind::kNotFound);
   CHECK(get_mood(db, 99).status().kind() == ErrorKind::kNotFound);
   // Ids are never reused.
@@ -184,6 +185,12 @@ TEST_CASE("app sessions are validated, listed and deleted", "[core][app]") {
   Result<AppSummary> sum = summarize_app_use(db);
   CHECK(sum->count == 2);
   CHECK(sum->total_seconds == 960);
-  REQUIRE(remove_app_session(db, 2).is_ok());
-  CHECK(remove_app_session(db, 2).kind() == ErrorKind::kNotFound);
+  AuditLog audit = *v.vault.audit();
+  REQUIRE(remove_app_session(db, audit, 2, test::kNow).is_ok());
+  CHECK(remove_app_session(db, audit, 2, test::kNow).kind() == ErrorKind::kNotFound);
+  // The log says that one app session was deleted, and nothing about it.
+  const std::vector<AuditEntry> log = *audit.entries(std::nullopt);
+  REQUIRE(log.size() == 2);
+  CHECK(log.back().bytes ==
+        R"({"kind":"entries.deleted","meta":{"count":1,"type":"app"},"seq":1,"time":1795608000})");
 }

@@ -177,25 +177,30 @@ TEST_CASE("a header edited with its checksum recomputed fails the MAC after unlo
   CHECK_THAT(v.status().message(), Catch::Contains("MAC does not match"));
 }
 
-TEST_CASE(
-    "passwd rewraps the key: the new passphrase opens, the old does not, vault.db is untouched",
-    "[core][vault]") {
+TEST_CASE("passwd rewraps the key: the new passphrase opens, the old does not, the data key stays",
+          "[core][vault]") {
   test::TempDir dir;
   CreatedVault created = test::make_vault(dir / "v");
-  add_entry(created.vault, 5);
+  add_entry(created.vault, 5, "unchanged");
   { CreatedVault gone = std::move(created); }
-  const std::string db_before = test::fingerprint(dir / "v").at("vault.db");
+  const crypto::SecretBytes dek_before = test::unwrap_dek(dir / "v", test::kPassphrase);
   {
     Result<Vault> v = Vault::unlock(dir / "v", secret(test::kPassphrase));
     REQUIRE(v.is_ok());
-    REQUIRE(v->change_passphrase(secret("a new passphrase")).is_ok());
+    REQUIRE(v->change_passphrase(secret("a new passphrase"), kind::kPassphraseChanged, test::kNow)
+                .is_ok());
+    // vault.db is not re-encrypted: the only change in it is the audit entry.
+    const std::vector<AuditEntry> log = *v->audit()->entries(std::nullopt);
+    REQUIRE(log.size() == 2);
+    CHECK(log[0].kind == "vault.created");
+    CHECK(log[1].kind == "passphrase.changed");
   }
-  CHECK(test::fingerprint(dir / "v").at("vault.db") == db_before);
+  CHECK(test::unwrap_dek(dir / "v", "a new passphrase").equals(dek_before));
   CHECK(Vault::unlock(dir / "v", secret(test::kPassphrase)).status().kind() ==
         ErrorKind::kWrongPassphrase);
   Result<Vault> v = Vault::unlock(dir / "v", secret("a new passphrase"));
   REQUIRE(v.is_ok());
-  CHECK(list_mood(v->db(), {})->size() == 1);
+  CHECK(list_mood(v->db(), {})->front().note == "unchanged");
 }
 
 TEST_CASE("the recovery key unlocks and sets a new passphrase", "[core][vault]") {
@@ -211,7 +216,8 @@ TEST_CASE("the recovery key unlocks and sets a new passphrase", "[core][vault]")
   {
     Result<Vault> v = Vault::unlock_with_recovery_key(dir / "v", parsed.key);
     REQUIRE(v.is_ok());
-    REQUIRE(v->change_passphrase(secret("recovered passphrase")).is_ok());
+    REQUIRE(
+        v->change_passphrase(secret("recovered passphrase"), kind::kRecovered, test::kNow).is_ok());
   }
   CHECK(Vault::unlock(dir / "v", secret("recovered passphrase")).is_ok());
   CHECK_FALSE(Vault::unlock(dir / "v", secret(test::kPassphrase)).is_ok());

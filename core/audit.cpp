@@ -1,0 +1,171 @@
+#include "core/audit.hpp"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "crypto/encoding.hpp"
+
+namespace tend {
+namespace {
+
+constexpr std::string_view kKinds[] = {
+    kind::kVaultCreated,   kind::kPassphraseChanged, kind::kRecovered,     kind::kKeyRotated,
+    kind::kEntriesDeleted, kind::kImportCompleted,   kind::kGrantCreated,  kind::kGrantRevoked,
+    kind::kReceiptIssued,  kind::kExportCreated,     kind::kExportRefused,
+};
+
+}  // namespace
+
+bool is_known_kind(std::string_view k) {
+  for (std::string_view known : kKinds) {
+    if (k == known) return true;
+  }
+  return false;
+}
+
+std::string audit_origin(const std::string& vault_id) {
+  return "tend.local/" + vault_id;
+}
+
+std::string make_entry(std::int64_t seq, std::int64_t time, std::string_view kind,
+                       const Json& meta) {
+  return canonical_json({{"kind", kind}, {"meta", meta}, {"seq", seq}, {"time", time}});
+}
+
+Result<crypto::MerkleFrontier> AuditLog::load_frontier() {
+  Result<Statement> st = db_->prepare("SELECT size, frontier FROM audit_state WHERE id = 1;");
+  if (!st.is_ok()) return st.status();
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  if (!*row) return corrupt("the audit log state is missing");
+  const std::vector<std::uint8_t> blob = st->blob(1);
+  if (blob.size() % 32 != 0) return corrupt("the audit log state is damaged");
+  std::vector<crypto::Hash32> nodes(blob.size() / 32);
+  for (std::size_t i = 0; i < nodes.size(); ++i)
+    std::memcpy(nodes[i].data(), blob.data() + 32 * i, 32);
+  auto f = crypto::MerkleFrontier::from(static_cast<std::uint64_t>(st->int64(0)), std::move(nodes));
+  if (!f) return corrupt("the audit log state is damaged");
+  return *f;
+}
+
+Result<std::int64_t> AuditLog::append(std::string_view kind, const Json& meta, std::int64_t time) {
+  Result<crypto::MerkleFrontier> f = load_frontier();
+  if (!f.is_ok()) return f.status();
+  const auto seq = static_cast<std::int64_t>(f->size());
+  const std::string bytes = make_entry(seq, time, kind, meta);
+  f->append(crypto::leaf_hash(crypto::as_bytes(bytes)));
+
+  Result<Statement> ins = db_->prepare("INSERT INTO audit_entry (seq, bytes) VALUES (?, ?);");
+  if (!ins.is_ok()) return ins.status();
+  ins->bind(1, seq).bind_blob(2, crypto::as_bytes(bytes));
+  Status s = ins->run();
+  if (!s.is_ok()) return s.with_context("cannot append to the audit log");
+
+  std::vector<std::uint8_t> blob;
+  for (const crypto::Hash32& h : f->nodes()) blob.insert(blob.end(), h.begin(), h.end());
+  Result<Statement> up =
+      db_->prepare("UPDATE audit_state SET size = ?, frontier = ? WHERE id = 1;");
+  if (!up.is_ok()) return up.status();
+  up->bind(1, static_cast<std::int64_t>(f->size())).bind_blob(2, blob);
+  s = up->run();
+  if (!s.is_ok()) return s;
+  return seq;
+}
+
+Status AuditLog::sign_checkpoint() {
+  Result<crypto::MerkleFrontier> f = load_frontier();
+  if (!f.is_ok()) return f.status();
+  const crypto::Checkpoint c{origin_, f->size(), f->root()};
+  const std::string note =
+      crypto::sign_note(crypto::checkpoint_text(c), origin_, key_.secret_key, key_.public_key);
+  Result<Statement> st =
+      db_->prepare("INSERT OR REPLACE INTO audit_checkpoint (size, note) VALUES (?, ?);");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, static_cast<std::int64_t>(c.size)).bind(2, note);
+  return st->run();
+}
+
+Result<std::int64_t> AuditLog::record(std::string_view kind, const Json& meta, std::int64_t time) {
+  Result<std::int64_t> seq = append(kind, meta, time);
+  if (!seq.is_ok()) return seq;
+  Status s = sign_checkpoint();
+  if (!s.is_ok()) return s;
+  return seq;
+}
+
+Result<AuditHead> AuditLog::head() {
+  Result<crypto::MerkleFrontier> f = load_frontier();
+  if (!f.is_ok()) return f.status();
+  return AuditHead{f->size(), f->root()};
+}
+
+Result<std::vector<AuditEntry>> AuditLog::entries(std::optional<std::int64_t> limit) {
+  Result<Statement> st =
+      db_->prepare(limit ? "SELECT seq, bytes FROM audit_entry ORDER BY seq DESC LIMIT ?;"
+                         : "SELECT seq, bytes FROM audit_entry ORDER BY seq DESC;");
+  if (!st.is_ok()) return st.status();
+  if (limit) st->bind(1, *limit);
+  std::vector<AuditEntry> out;
+  for (;;) {
+    Result<bool> row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    AuditEntry e;
+    e.seq = st->int64(0);
+    const std::vector<std::uint8_t> b = st->blob(1);
+    e.bytes.assign(b.begin(), b.end());
+    Result<Json> j = parse_json(e.bytes, "audit entry");
+    if (!j.is_ok()) return corrupt(fmt::format("audit entry {} is damaged", e.seq));
+    e.kind = get_string(*j, "kind").value_or("");
+    e.time = get_int(*j, "time").value_or(0);
+    out.push_back(std::move(e));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+Result<std::string> AuditLog::latest_checkpoint() {
+  Result<Statement> st =
+      db_->prepare("SELECT note FROM audit_checkpoint ORDER BY size DESC LIMIT 1;");
+  if (!st.is_ok()) return st.status();
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  if (!*row) return not_found("the audit log has no checkpoint yet");
+  return st->text(0);
+}
+
+Result<std::vector<std::string>> AuditLog::checkpoints() {
+  Result<Statement> st = db_->prepare("SELECT note FROM audit_checkpoint ORDER BY size;");
+  if (!st.is_ok()) return st.status();
+  std::vector<std::string> out;
+  for (;;) {
+    Result<bool> row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    out.push_back(st->text(0));
+  }
+  return out;
+}
+
+Result<std::string> AuditLog::package() {
+  Result<std::vector<AuditEntry>> all = entries(std::nullopt);
+  if (!all.is_ok()) return all.status();
+  Result<std::vector<std::string>> cps = checkpoints();
+  if (!cps.is_ok()) return cps.status();
+  std::string out = fmt::format("tend-audit-package v1\norigin {}\nverifier {}\nentries {}\n",
+                                origin_, verifier_key(), all->size());
+  for (const AuditEntry& e : *all) {
+    out += e.bytes;
+    out += '\n';
+  }
+  out += fmt::format("checkpoints {}\n", cps->size());
+  for (const std::string& note : *cps) {
+    out += crypto::to_base64(crypto::as_bytes(note));
+    out += '\n';
+  }
+  out += "end\n";
+  return out;
+}
+
+}  // namespace tend

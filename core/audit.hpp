@@ -1,0 +1,100 @@
+// The audit log: an append-only list of canonical JSON entries in the vault,
+// hashed as an RFC 9162 Merkle tree, with a signed checkpoint (C2SP
+// tlog-checkpoint) after every command that appended. Format: docs/audit-format.md.
+//
+// Invariants:
+//   - An entry is appended in the same transaction as the change it records.
+//   - audit_entry.bytes are exactly the bytes hashed into the leaf.
+//   - audit_state holds the frontier of the tree over all entries, so an
+//     append costs O(log n) and never rereads the log.
+//   - No journal content and no hash of content ever enters an entry.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/db.hpp"
+#include "core/json.hpp"
+#include "core/status.hpp"
+#include "crypto/merkle.hpp"
+#include "crypto/note.hpp"
+#include "crypto/sign.hpp"
+
+namespace tend {
+
+// Entry kinds. The verifier refuses any other.
+namespace kind {
+inline constexpr std::string_view kVaultCreated = "vault.created";
+inline constexpr std::string_view kPassphraseChanged = "passphrase.changed";
+inline constexpr std::string_view kRecovered = "recovered";
+inline constexpr std::string_view kKeyRotated = "key.rotated";
+inline constexpr std::string_view kEntriesDeleted = "entries.deleted";
+inline constexpr std::string_view kImportCompleted = "import.completed";
+inline constexpr std::string_view kGrantCreated = "grant.created";
+inline constexpr std::string_view kGrantRevoked = "grant.revoked";
+inline constexpr std::string_view kReceiptIssued = "receipt.issued";
+inline constexpr std::string_view kExportCreated = "export.created";
+inline constexpr std::string_view kExportRefused = "export.refused";
+}  // namespace kind
+bool is_known_kind(std::string_view k);
+
+// "tend.local/<vault-id>": the checkpoint origin and the note key name.
+std::string audit_origin(const std::string& vault_id);
+
+// The canonical bytes of an entry: {"kind","meta","seq","time"}.
+std::string make_entry(std::int64_t seq, std::int64_t time, std::string_view kind,
+                       const Json& meta);
+
+struct AuditEntry {
+  std::int64_t seq = 0;
+  std::int64_t time = 0;
+  std::string kind;
+  std::string bytes;
+};
+
+struct AuditHead {
+  std::uint64_t size = 0;
+  crypto::Hash32 root{};
+};
+
+class AuditLog {
+ public:
+  // `key` is the vault's audit key pair.
+  AuditLog(Db& db, std::string origin, crypto::KeyPair key)
+      : db_(&db), origin_(std::move(origin)), key_(std::move(key)) {}
+
+  // Appends an entry and signs a checkpoint for the new size.
+  // REQUIRES: the caller holds a write transaction on the database, so the
+  // entry commits together with the change it records, or not at all.
+  Result<std::int64_t> record(std::string_view kind, const Json& meta, std::int64_t time);
+
+  // The parts of record(), for callers that append several entries and sign once.
+  Result<std::int64_t> append(std::string_view kind, const Json& meta, std::int64_t time);
+  Status sign_checkpoint();
+
+  Result<AuditHead> head();
+  // The newest `limit` entries (all if none), oldest first.
+  Result<std::vector<AuditEntry>> entries(std::optional<std::int64_t> limit);
+  // The newest signed checkpoint; kNotFound if none yet.
+  Result<std::string> latest_checkpoint();
+  // Every checkpoint, by size.
+  Result<std::vector<std::string>> checkpoints();
+
+  const std::string& origin() const { return origin_; }
+  std::string verifier_key() const { return crypto::format_verifier_key(origin_, key_.public_key); }
+
+  // The audit package (docs/audit-format.md): metadata only, no journal content.
+  Result<std::string> package();
+
+ private:
+  Result<crypto::MerkleFrontier> load_frontier();
+
+  Db* db_;
+  std::string origin_;
+  crypto::KeyPair key_;
+};
+
+}  // namespace tend

@@ -1,0 +1,57 @@
+// Reading and verifying an audit package (docs/audit-format.md), with no
+// vault and no passphrase: what an auditor runs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.hpp"
+#include "crypto/merkle.hpp"
+#include "crypto/note.hpp"
+
+namespace tend {
+
+constexpr std::uint64_t kMaxPackageEntries = 100'000'000;
+constexpr std::uint64_t kMaxPackageCheckpoints = 10'000'000;
+
+struct AuditPackage {
+  std::string origin;
+  std::string verifier_key;               // as written in the package
+  std::vector<std::string_view> entries;  // views into the package bytes
+  std::vector<std::string> checkpoints;   // decoded notes
+};
+
+// Splits a package into its parts. kInvalidInput ("unparsable") for anything
+// that is not a package; nothing about the entries' contents is checked here.
+Result<AuditPackage> parse_package(std::string_view bytes);
+
+struct VerifyOptions {
+  // The auditor's verifier key; without it the package's own key is used
+  // (trust on first use).
+  std::optional<std::string> key;
+  // An earlier checkpoint the auditor kept (a signed note).
+  std::optional<std::string> trusted_checkpoint;
+};
+
+struct VerifyReport {
+  bool ok = false;
+  std::string origin;
+  std::uint64_t size = 0;
+  crypto::Hash32 root{};
+  std::optional<std::int64_t> first_time, last_time;
+  std::size_t checkpoints = 0;
+  bool trust_on_first_use = false;  // no --key: the package's own key was used
+  std::optional<std::uint64_t> trusted_size;
+  // On failure: what failed, and the first bad sequence number where one can be named.
+  std::string failure;
+  std::optional<std::int64_t> bad_seq;
+};
+
+// kInvalidInput for an unparsable package or --key / trusted checkpoint that
+// cannot be read; otherwise a report, ok or not.
+Result<VerifyReport> verify_package(std::string_view bytes, const VerifyOptions& options);
+
+}  // namespace tend
