@@ -9,6 +9,7 @@
 #include "core/audit_package.hpp"
 #include "core/fs.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
 
 namespace po = boost::program_options;
 
@@ -48,11 +49,14 @@ void opts_audit_export(po::options_description& d) {
 }
 
 void opts_audit_verify(po::options_description& d) {
-  d.add_options()(
-      "key", po::value<std::string>()->value_name("VERIFIER"),
+  auto add = d.add_options();
+  add("key", po::value<std::string>()->value_name("VERIFIER"),
       "the vault's audit verifier key (or a file holding it); without it, the package's own key "
-      "is trusted on first use")("trusted-checkpoint", po::value<std::string>()->value_name("F"),
-                                 "a checkpoint you kept earlier: the log must extend it");
+      "is trusted on first use");
+  add("trusted-checkpoint", po::value<std::string>()->value_name("F"),
+      "a checkpoint you kept earlier: the log must extend it");
+  add("bundle", po::value<std::string>()->value_name("B"),
+      "an export bundle: it must be the ciphertext of an export in the log");
 }
 
 Status cmd_audit_log(Context& ctx) {
@@ -151,6 +155,11 @@ Status cmd_audit_verify(Context& ctx) {
     if (!note.is_ok()) return note.status().with_context("--trusted-checkpoint");
     options.trusted_checkpoint = *note;
   }
+  if (auto bundle = ctx.opt<std::string>("bundle")) {
+    Result<std::string> b = fs::read_file(*bundle, std::size_t{1} << 32);
+    if (!b.is_ok()) return b.status().with_context("--bundle");
+    options.bundle_sha256 = crypto::to_hex(crypto::sha256(crypto::as_bytes(*b)));
+  }
   Result<std::string> bytes = fs::read_file(file, kMaxPackageBytes);
   if (!bytes.is_ok()) return bytes.status();
   Result<VerifyReport> report = verify_package(*bytes, options);
@@ -167,6 +176,8 @@ Status cmd_audit_verify(Context& ctx) {
     if (r.first_time) j["first_time"] = format_iso(local_instant(*r.first_time));
     if (r.last_time) j["last_time"] = format_iso(local_instant(*r.last_time));
     if (r.trusted_size) j["trusted_size"] = *r.trusted_size;
+    j["consent"] = {{"grants", r.grants}, {"exports", r.exports}, {"refusals", r.refusals}};
+    if (r.bundle_seq) j["bundle_seq"] = *r.bundle_seq;
     if (!r.ok) j["error"] = r.failure;
     if (r.bad_seq) j["bad_seq"] = *r.bad_seq;
     ctx.print_json(j);
@@ -183,6 +194,13 @@ Status cmd_audit_verify(Context& ctx) {
     if (r.trusted_size) {
       o << fmt::format("  extends   your trusted checkpoint of size {}\n", *r.trusted_size);
     }
+    o << fmt::format(
+        "  consent   {} grant{}, {} export{} (each under a live grant, in scope, under its limit), "
+        "{} refusal{}\n",
+        r.grants, r.grants == 1 ? "" : "s", r.exports, r.exports == 1 ? "" : "s", r.refusals,
+        r.refusals == 1 ? "" : "s");
+    if (r.bundle_seq)
+      o << fmt::format("  bundle    is the ciphertext of the export at entry {}\n", *r.bundle_seq);
   }
   if (r.trust_on_first_use && !ctx.json) {
     ctx.warn(

@@ -8,6 +8,7 @@
 
 #include "core/audit.hpp"
 #include "core/canonical.hpp"
+#include "core/json.hpp"
 #include "crypto/encoding.hpp"
 
 namespace tend {
@@ -54,6 +55,97 @@ std::optional<std::uint64_t> count(std::string_view text, std::uint64_t max) {
   }
   return n;
 }
+
+// Replays consent: every export must have had a grant that existed, was
+// unrevoked and unexpired at that moment, covered what was exported and was
+// under its limit.
+class ConsentReplay {
+ public:
+  // Empty on success, else the violation.
+  std::string apply(std::int64_t seq, std::int64_t time, const std::string& kind,
+                    std::string_view bytes, VerifyReport& r) {
+    if (kind != kind::kGrantCreated && kind != kind::kGrantRevoked &&
+        kind != kind::kExportCreated && kind != kind::kExportRefused) {
+      return {};
+    }
+    Result<Json> entry = parse_json(bytes, "entry");
+    if (!entry.is_ok()) return "not valid JSON";
+    const Json& m = (*entry)["meta"];
+    auto grant_id = get_string(m, "grant");
+    if (kind == kind::kExportRefused) {
+      ++r.refusals;
+      return {};
+    }
+    if (!grant_id) return "it names no grant";
+    if (kind == kind::kGrantCreated) {
+      if (grants_.count(*grant_id)) return fmt::format("grant {} is created twice", *grant_id);
+      auto expires = get_int(m, "expires");
+      const Json* cats = get_array(m, "categories");
+      auto gran = get_string(m, "granularity");
+      if (!expires || !cats || !gran) return "the grant's terms are incomplete";
+      grants_[*grant_id] = {m, seq, std::nullopt, 0};
+      ++r.grants;
+      return {};
+    }
+    auto it = grants_.find(*grant_id);
+    if (it == grants_.end()) {
+      return fmt::format("it names grant {}, which no earlier entry created", *grant_id);
+    }
+    State& g = it->second;
+    if (kind == kind::kGrantRevoked) {
+      if (g.revoked_seq) return fmt::format("grant {} is revoked twice", *grant_id);
+      g.revoked_seq = seq;
+      return {};
+    }
+    // export.created
+    ++r.exports;
+    if (g.revoked_seq) {
+      return fmt::format("an export under grant {}, which was revoked at seq {}", *grant_id,
+                         *g.revoked_seq);
+    }
+    if (time >= *get_int(g.terms, "expires")) {
+      return fmt::format("an export under grant {} after it expired", *grant_id);
+    }
+    const Json* cats = get_array(m, "categories");
+    if (cats == nullptr) return "the export names no categories";
+    for (const Json& c : *cats) {
+      const Json& allowed = g.terms["categories"];
+      if (!c.is_string() || std::find(allowed.begin(), allowed.end(), c) == allowed.end()) {
+        return fmt::format("an export of '{}', which grant {} does not cover", c.dump(), *grant_id);
+      }
+    }
+    if (get_string(m, "granularity") != get_string(g.terms, "granularity")) {
+      return fmt::format("an export at another granularity than grant {} allows", *grant_id);
+    }
+    auto gf = get_int(g.terms, "from"), gu = get_int(g.terms, "until");
+    auto ef = get_int(m, "from"), eu = get_int(m, "until");
+    if ((gf && (!ef || *ef < *gf)) || (gu && (!eu || *eu > *gu))) {
+      return fmt::format("an export outside grant {}'s data window", *grant_id);
+    }
+    ++g.exports;
+    if (auto max = get_int(g.terms, "max_exports"); max && g.exports > *max) {
+      return fmt::format("export {} under grant {}, which allows {}", g.exports, *grant_id, *max);
+    }
+    if (auto sha = get_string(m, "sha256")) {
+      if (bundle_ && *sha == *bundle_) r.bundle_seq = seq;
+    } else {
+      return "the export has no sha256";
+    }
+    return {};
+  }
+
+  explicit ConsentReplay(std::optional<std::string> bundle) : bundle_(std::move(bundle)) {}
+
+ private:
+  struct State {
+    Json terms;
+    std::int64_t created_seq;
+    std::optional<std::int64_t> revoked_seq;
+    std::int64_t exports;
+  };
+  std::map<std::string, State> grants_;
+  std::optional<std::string> bundle_;
+};
 
 VerifyReport failed(VerifyReport r, std::string why,
                     std::optional<std::int64_t> seq = std::nullopt) {
@@ -181,6 +273,7 @@ Result<VerifyReport> verify_package(std::string_view bytes, const VerifyOptions&
   // the root at every checkpointed size.
   std::vector<crypto::Hash32> leaves;
   leaves.reserve(p.entries.size());
+  ConsentReplay replay(options.bundle_sha256);
   crypto::MerkleFrontier tree;
   auto next_cp = expected.begin();
   std::uint64_t last_good = 0;
@@ -204,6 +297,9 @@ Result<VerifyReport> verify_package(std::string_view bytes, const VerifyOptions&
     }
     if (!is_known_kind(head.kind)) {
       return failed(r, fmt::format("entry {} has an unknown kind '{}'", seq, head.kind), seq);
+    }
+    if (std::string why = replay.apply(seq, head.time, head.kind, p.entries[i], r); !why.empty()) {
+      return failed(r, fmt::format("consent violation at entry {}: {}", seq, why), seq);
     }
     if (!r.first_time) r.first_time = head.time;
     r.last_time = head.time;
@@ -258,6 +354,9 @@ Result<VerifyReport> verify_package(std::string_view bytes, const VerifyOptions&
                                 "size {}, package size {}): entries before seq {} were rewritten",
                                 c->size, r.size, c->size));
     }
+  }
+  if (options.bundle_sha256 && !r.bundle_seq) {
+    return failed(r, "the bundle is not the ciphertext of any export in this log");
   }
   r.ok = true;
   return r;

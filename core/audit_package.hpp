@@ -34,6 +34,8 @@ struct VerifyOptions {
   std::optional<std::string> key;
   // An earlier checkpoint the auditor kept (a signed note).
   std::optional<std::string> trusted_checkpoint;
+  // SHA-256 (hex) of a bundle that must be the ciphertext of a logged export.
+  std::optional<std::string> bundle_sha256;
 };
 
 struct VerifyReport {
@@ -45,6 +47,8 @@ struct VerifyReport {
   std::size_t checkpoints = 0;
   bool trust_on_first_use = false;  // no --key: the package's own key was used
   std::optional<std::uint64_t> trusted_size;
+  std::size_t grants = 0, exports = 0, refusals = 0;  // consent replay
+  std::optional<std::int64_t> bundle_seq;             // the export.created entry the bundle matches
   // On failure: what failed, and the first bad sequence number where one can be named.
   std::string failure;
   std::optional<std::int64_t> bad_seq;

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -146,6 +147,56 @@ Status make_private_dir(const std::string& path) {
   }
   if (::chmod(path.c_str(), 0700) != 0) return errno_status("cannot set mode of", path);
   return Status::ok();
+}
+
+Result<PendingFile> PendingFile::create(const std::string& path) {
+  if (exists(path)) {
+    return Status::error(ErrorKind::kExists, fmt::format("{} already exists", path),
+                         "remove it or choose another name");
+  }
+  const std::string tmp = fmt::format("{}.tmp-{}", path, crypto::to_hex(crypto::random_bytes(6)));
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return errno_status("cannot create", tmp);
+  return PendingFile(path, tmp, fd);
+}
+
+PendingFile::PendingFile(PendingFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      tmp_(std::move(other.tmp_)),
+      fd_(std::exchange(other.fd_, -1)),
+      committed_(std::exchange(other.committed_, true)) {}
+
+PendingFile::~PendingFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+}
+
+Status PendingFile::write(std::span<const std::uint8_t> data) {
+  std::string_view view(reinterpret_cast<const char*>(data.data()), data.size());
+  while (!view.empty()) {
+    const ssize_t n = ::write(fd_, view.data(), view.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_status("cannot write", tmp_);
+    }
+    view.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::ok();
+}
+
+Status PendingFile::commit() {
+  if (::fsync(fd_) != 0) return errno_status("cannot sync", tmp_);
+  ::close(fd_);
+  fd_ = -1;
+  // link() fails if the target exists, so a file that appeared meanwhile is never replaced.
+  if (::link(tmp_.c_str(), path_.c_str()) != 0) {
+    if (errno == EEXIST)
+      return Status::error(ErrorKind::kExists, fmt::format("{} already exists", path_));
+    return errno_status("cannot create", path_);
+  }
+  ::unlink(tmp_.c_str());
+  committed_ = true;
+  return fsync_dir(parent_of(path_));
 }
 
 }  // namespace tend::fs

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,31 @@ Status replace_file(const std::string& path, std::string_view data);
 Status make_private_dir(const std::string& path);
 
 Status fsync_dir(const std::string& dir);
+
+// A new file written through a temporary name in the same directory and
+// renamed into place by commit(); destroyed uncommitted, it leaves nothing.
+class PendingFile {
+ public:
+  // kExists if `path` exists.
+  static Result<PendingFile> create(const std::string& path);
+  PendingFile(PendingFile&& other) noexcept;
+  PendingFile& operator=(PendingFile&&) = delete;
+  PendingFile(const PendingFile&) = delete;
+  ~PendingFile();
+
+  Status write(std::span<const std::uint8_t> data);
+  // fsync, rename to the final path (refusing to replace a file that appeared
+  // meanwhile), fsync the directory.
+  Status commit();
+  const std::string& path() const { return path_; }
+
+ private:
+  PendingFile(std::string path, std::string tmp, int fd)
+      : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd) {}
+  std::string path_, tmp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
 
 std::string join(const std::string& dir, const std::string& name);
 

@@ -64,6 +64,28 @@ CREATE TABLE audit_checkpoint (
   note TEXT NOT NULL
 );
 )sql",
+    // 2 -> 3: consent grants. Terms are immutable once made; only the export
+    // count and the revocation change.
+    R"sql(
+CREATE TABLE consent_grant (
+  id               TEXT PRIMARY KEY,
+  recipient        TEXT NOT NULL,
+  recipient_keys   TEXT NOT NULL,
+  purpose          TEXT NOT NULL,
+  purpose_category TEXT NOT NULL,
+  categories       TEXT NOT NULL,
+  granularity      TEXT NOT NULL CHECK (granularity IN ('raw', 'daily', 'weekly')),
+  window_from      INTEGER,
+  window_until     INTEGER,
+  created          INTEGER NOT NULL,
+  expires          INTEGER NOT NULL,
+  max_exports      INTEGER CHECK (max_exports IS NULL OR max_exports > 0),
+  exports          INTEGER NOT NULL DEFAULT 0,
+  revoked_at       INTEGER,
+  revoke_reason    TEXT,
+  receipt_id       TEXT NOT NULL UNIQUE
+);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

@@ -262,6 +262,37 @@ std::string format_iso(const Instant& at) {
                      off / 60 % 60);
 }
 
+namespace {
+struct Civil {
+  std::int64_t y;
+  unsigned m, d;
+};
+Civil civil_from_days(std::int64_t days) {
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2), m, d};
+}
+}  // namespace
+
+std::string format_day(std::int64_t day) {
+  const Civil c = civil_from_days(day);
+  return fmt::format("{:04}-{:02}-{:02}", c.y, c.m, c.d);
+}
+
+std::string format_iso_week(std::int64_t day) {
+  const std::int64_t weekday = ((day + 3) % 7 + 7) % 7;  // 0 = Monday; 1970-01-01 was a Thursday
+  const std::int64_t thursday = day - weekday + 3;
+  const Civil c = civil_from_days(thursday);
+  const std::int64_t jan1 = days_from_civil(c.y, 1, 1);
+  return fmt::format("{:04}-W{:02}", c.y, (thursday - jan1) / 7 + 1);
+}
+
 std::int64_t day_number(const Instant& at) {
   const std::int64_t local = at.utc + at.offset_s;
   return local >= 0 ? local / kDay : (local - kDay + 1) / kDay;

@@ -49,6 +49,10 @@ std::string format_iso(const Instant& at);
 // The local calendar day of an instant (in its own offset), as days since 1970-01-01.
 std::int64_t day_number(const Instant& at);
 
+// A day number (days since 1970-01-01) as "2026-11-25", and its ISO week as "2026-W48".
+std::string format_day(std::int64_t day);
+std::string format_iso_week(std::int64_t day);
+
 // Durations: "45m", "1h20m", "90s", "2h"; 1 s .. 24 h.
 Result<std::int64_t> parse_duration(std::string_view text);
 std::string format_duration(std::int64_t seconds);

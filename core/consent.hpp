@@ -1,0 +1,76 @@
+// Consent grants: the user's record of what may leave the vault, to whom,
+// for what, and until when. Format and rules: docs/export-format.md.
+//
+// Invariants:
+//   - A grant's terms never change after it is made; only its export count
+//     grows and it can be revoked (once, for good).
+//   - Every grant made or revoked is an audit entry carrying the terms, so a
+//     verifier can replay every export against them.
+//   - `notes` is never implied by `mood`; notes travel only at raw granularity.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/audit.hpp"
+#include "core/db.hpp"
+#include "core/json.hpp"
+#include "core/status.hpp"
+
+namespace tend {
+
+enum class Granularity { kRaw = 0, kDaily = 1, kWeekly = 2 };
+const char* granularity_name(Granularity g);
+std::optional<Granularity> parse_granularity(std::string_view s);
+
+// The data categories a grant can name, in their canonical order.
+inline constexpr const char* kCategories[] = {"mood", "notes", "app_usage", "alliance"};
+inline constexpr const char* kPurposeCategories[] = {"care", "research", "personal", "other"};
+
+struct Grant {
+  std::string id;  // "g" + 6 characters, random
+  std::string recipient;
+  std::vector<std::string> recipient_keys;  // age1...
+  std::string purpose;
+  std::string purpose_category;
+  std::vector<std::string> categories;  // canonical order, unique
+  Granularity granularity = Granularity::kRaw;
+  std::optional<std::int64_t> from, until;  // the data window, inclusive
+  std::int64_t created = 0;
+  std::int64_t expires = 0;
+  std::optional<std::int64_t> max_exports;
+  std::int64_t exports = 0;
+  std::optional<std::int64_t> revoked_at;
+  std::optional<std::string> revoke_reason;
+  std::string receipt_id;  // UUID v4
+
+  bool has(std::string_view category) const;
+  // "active", "revoked", "expired" or "exhausted" at `now`.
+  std::string state(std::int64_t now) const;
+};
+
+// The terms as they enter the audit log (no revocation reason, no count).
+Json grant_terms(const Grant& g);
+// Fingerprint of a recipient key for the log: the first 16 hex digits of SHA-256("age1...").
+std::string recipient_fingerprint(const std::string& age_recipient);
+
+// Validates and normalises new terms (categories sorted, keys checked).
+Status validate_grant(Grant& g, std::int64_t now);
+
+// Creates the grant (id, receipt id and created time are set here) and logs grant.created.
+Result<Grant> add_grant(Db& db, AuditLog& audit, Grant g, std::int64_t now);
+Result<Grant> get_grant(Db& db, const std::string& id);
+// All grants, or only the active ones.
+Result<std::vector<Grant>> list_grants(Db& db, bool include_inactive, std::int64_t now);
+// Revokes for good and logs grant.revoked. kInvalidInput if already revoked.
+Result<Grant> revoke_grant(Db& db, AuditLog& audit, const std::string& id,
+                           std::optional<std::string> reason, std::int64_t now);
+
+// kConsentRefused, with the reason, unless the grant allows one more export now.
+Status check_export_allowed(const Grant& g, std::int64_t now);
+
+bool valid_grant_id(std::string_view id);
+
+}  // namespace tend

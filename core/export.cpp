@@ -1,0 +1,311 @@
+#include "core/export.hpp"
+
+#include <cmath>
+#include <functional>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "core/fs.hpp"
+#include "core/when.hpp"
+#include "crypto/age.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/minisign.hpp"
+
+namespace tend {
+namespace {
+
+constexpr std::size_t kPreviewRows = 5;
+constexpr int kPayloadVersion = 1;
+
+using RowSink = std::function<Status(const Json& row)>;
+
+// The categories that carry rows: notes ride inside mood rows.
+std::vector<std::string> row_categories(const Grant& g) {
+  std::vector<std::string> out;
+  for (const char* c : {"mood", "app_usage", "alliance"}) {
+    if (g.has(c)) out.emplace_back(c);
+  }
+  return out;
+}
+
+std::string window_sql(const Grant& g, const char* column) {
+  std::string w;
+  if (g.from) w += fmt::format(" AND {} >= {}", column, *g.from);
+  if (g.until) w += fmt::format(" AND {} <= {}", column, *g.until);
+  return w;
+}
+
+std::string period_of(const Instant& at, Granularity gr) {
+  const std::int64_t day = day_number(at);
+  return gr == Granularity::kWeekly ? format_iso_week(day) : format_day(day);
+}
+
+const char* period_key(Granularity gr) {
+  return gr == Granularity::kWeekly ? "week" : "date";
+}
+
+Status emit_mood(Db& db, const Grant& g, const RowSink& sink) {
+  // Private entries never leave, whatever the grant says.
+  Result<Statement> st = db.prepare(
+      "SELECT m.at, m.utc_offset, m.score, m.energy, m.note,"
+      " (SELECT group_concat(tag, ',') FROM (SELECT tag FROM mood_tag WHERE mood_id = m.id ORDER "
+      "BY tag))"
+      " FROM mood m WHERE m.private = 0" +
+      window_sql(g, "m.at") + " ORDER BY m.at, m.id;");
+  if (!st.is_ok()) return st.status();
+  struct Stats {
+    std::int64_t count = 0, sum = 0, min = 11, max = 0;
+  };
+  std::map<std::string, Stats> periods;
+  for (;;) {
+    Result<bool> row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    const Instant at{st->int64(0), static_cast<std::int32_t>(st->int64(1))};
+    const std::int64_t score = st->int64(2);
+    if (g.granularity != Granularity::kRaw) {
+      Stats& s = periods[period_of(at, g.granularity)];
+      ++s.count;
+      s.sum += score;
+      s.min = std::min(s.min, score);
+      s.max = std::max(s.max, score);
+      continue;
+    }
+    Json tags = Json::array();
+    if (auto t = st->optional_text(5)) {
+      std::string_view rest = *t;
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        tags.push_back(std::string(rest.substr(0, comma)));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+    }
+    Json r = {{"at", format_iso(at)},
+              {"score", score},
+              {"energy", st->is_null(3) ? Json(nullptr) : Json(st->int64(3))},
+              {"tags", std::move(tags)}};
+    if (g.has("notes")) r["note"] = st->is_null(4) ? Json(nullptr) : Json(st->text(4));
+    Status s = sink(r);
+    if (!s.is_ok()) return s;
+  }
+  for (const auto& [period, s] : periods) {
+    const double mean =
+        std::round(static_cast<double>(s.sum) * 100.0 / static_cast<double>(s.count)) / 100.0;
+    Status st2 = sink({{period_key(g.granularity), period},
+                       {"count", s.count},
+                       {"mean", mean},
+                       {"min", s.min},
+                       {"max", s.max}});
+    if (!st2.is_ok()) return st2;
+  }
+  return Status::ok();
+}
+
+Status emit_app_usage(Db& db, const Grant& g, const RowSink& sink) {
+  // Window titles never leave, even when they were kept.
+  Result<Statement> st = db.prepare(
+      "SELECT at, utc_offset, app, category, feature, duration_s FROM app_session WHERE 1" +
+      window_sql(g, "at") + " ORDER BY at, id;");
+  if (!st.is_ok()) return st.status();
+  struct Use {
+    std::int64_t sessions = 0, seconds = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Use> periods;
+  for (;;) {
+    Result<bool> row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    const Instant at{st->int64(0), static_cast<std::int32_t>(st->int64(1))};
+    if (g.granularity != Granularity::kRaw) {
+      Use& u = periods[{period_of(at, g.granularity), st->text(2)}];
+      ++u.sessions;
+      u.seconds += st->int64(5);
+      continue;
+    }
+    auto opt = [&](int col) { return st->is_null(col) ? Json(nullptr) : Json(st->text(col)); };
+    Status s = sink({{"start", format_iso(at)},
+                     {"app", st->text(2)},
+                     {"category", opt(3)},
+                     {"feature", opt(4)},
+                     {"duration_s", st->int64(5)}});
+    if (!s.is_ok()) return s;
+  }
+  for (const auto& [key, u] : periods) {
+    Status s = sink({{period_key(g.granularity), key.first},
+                     {"app", key.second},
+                     {"sessions", u.sessions},
+                     {"minutes", (u.seconds + 30) / 60}});
+    if (!s.is_ok()) return s;
+  }
+  return Status::ok();
+}
+
+Status emit_category(Db& db, const Grant& g, const std::string& category, const RowSink& sink) {
+  if (category == "mood") return emit_mood(db, g, sink);
+  if (category == "app_usage") return emit_app_usage(db, g, sink);
+  return Status::ok();  // alliance: no check-ins are recorded yet
+}
+
+Status refuse(Vault& vault, Transaction& tx, const std::string& grant_id, const Status& why,
+              const std::string& reason, std::int64_t now) {
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  Json meta = {{"reason", reason}};
+  if (valid_grant_id(grant_id)) meta["grant"] = grant_id;
+  Result<std::int64_t> seq = log->record(kind::kExportRefused, meta, now);
+  if (!seq.is_ok()) return seq.status();
+  Status s = tx.commit();
+  if (!s.is_ok()) return s;
+  return why;
+}
+
+std::string refusal_reason(const Grant& g, std::int64_t now) {
+  const std::string state = g.state(now);
+  return state == "exhausted" ? "limit" : state;
+}
+
+}  // namespace
+
+Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
+                                   const std::string& path, bool preview, std::int64_t now) {
+  ExportOutcome out;
+  out.path = path;
+  out.signature_path = path + ".minisig";
+  std::optional<fs::PendingFile> file, sig;
+  if (!preview) {
+    Result<fs::PendingFile> f = fs::PendingFile::create(out.path);
+    if (!f.is_ok()) return f.status();
+    Result<fs::PendingFile> s = fs::PendingFile::create(out.signature_path);
+    if (!s.is_ok()) return s.status();
+    file.emplace(std::move(f).value());
+    sig.emplace(std::move(s).value());
+  }
+
+  Db& db = vault.db();
+  // One write transaction for the whole export: the log cannot move under it,
+  // so the payload can name the audit entry that will record it.
+  Result<Transaction> tx = Transaction::begin(db);
+  if (!tx.is_ok()) return tx.status();
+  Result<Grant> grant = get_grant(db, grant_id);
+  if (!grant.is_ok()) {
+    if (grant.status().kind() != ErrorKind::kNotFound) return grant.status();
+    const Status why = Status::error(ErrorKind::kConsentRefused,
+                                     fmt::format("export refused: there is no grant {}", grant_id),
+                                     "see the grants with: tend grant list --all");
+    if (preview) return why;
+    return refuse(vault, *tx, grant_id, why, "no_grant", now);
+  }
+  out.grant = *grant;
+  if (Status allowed = check_export_allowed(*grant, now); !allowed.is_ok()) {
+    if (preview) return allowed;
+    return refuse(vault, *tx, grant_id, allowed, refusal_reason(*grant, now), now);
+  }
+  const std::vector<std::string> categories = row_categories(*grant);
+
+  if (preview) {
+    out.rows = Json::object();
+    out.preview = Json::object();
+    for (const std::string& c : categories) {
+      std::int64_t n = 0;
+      Json first = Json::array();
+      Status s = emit_category(db, *grant, c, [&](const Json& row) {
+        if (first.size() < kPreviewRows) first.push_back(row);
+        ++n;
+        return Status::ok();
+      });
+      if (!s.is_ok()) return s;
+      out.rows[c] = n;
+      out.preview[c] = std::move(first);
+    }
+    return out;  // the transaction rolls back: nothing written, nothing logged
+  }
+
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  Result<AuditHead> head = log->head();
+  if (!head.is_ok()) return head.status();
+  out.audit_seq = static_cast<std::int64_t>(head->size);
+
+  // The ciphertext goes to the file as it is made, hashed on the way.
+  crypto::Sha256 sha;
+  crypto::Blake2b512Hasher blake;
+  Status io;
+  auto sink = [&](std::span<const std::uint8_t> bytes) {
+    sha.update(bytes);
+    blake.update(bytes);
+    if (io.is_ok()) io = file->write(bytes);
+    return io.is_ok();
+  };
+  std::vector<crypto::X25519Key> recipients;
+  for (const std::string& k : grant->recipient_keys)
+    recipients.push_back(*crypto::parse_age_recipient(k));
+  crypto::AgeWriter age(recipients, sink);
+
+  Json terms = grant_terms(*grant);
+  terms.erase("recipients");
+  terms["recipient_keys"] = grant->recipient_keys;
+  age.write(fmt::format(
+      R"({{"format":"tend-export","version":{},"vault_id":"{}","exported_at":"{}","audit_seq":{},"receipt_id":"{}","grant":{},"data":{{)",
+      kPayloadVersion, vault.header().vault_id, format_iso(local_instant(now)), out.audit_seq,
+      grant->receipt_id, terms.dump()));
+  out.rows = Json::object();
+  for (std::size_t i = 0; i < categories.size(); ++i) {
+    const std::string& c = categories[i];
+    age.write(fmt::format("{}\"{}\":[", i == 0 ? "" : ",", c));
+    std::int64_t n = 0;
+    Status s = emit_category(db, *grant, c, [&](const Json& row) {
+      age.write((n++ == 0 ? "" : ",") + row.dump());
+      return io;
+    });
+    if (!s.is_ok()) return s;
+    age.write("]");
+    out.rows[c] = n;
+  }
+  age.write("},\"rows\":" + out.rows.dump() + "}");
+  if (!age.finish() || !io.is_ok()) return io.is_ok() ? io_error("cannot write the export") : io;
+
+  const crypto::Hash32 digest = sha.finish();
+  out.sha256 = crypto::to_hex(digest);
+  Result<crypto::KeyPair> signing = vault.device_key(DeviceKey::kSigning);
+  if (!signing.is_ok()) return signing.status();
+  const std::string signature =
+      crypto::minisign_sign(*signing, blake.finish(), "signature from tend (age-encrypted export)",
+                            fmt::format("tend export grant={} audit_seq={} sha256={}", grant->id,
+                                        out.audit_seq, out.sha256));
+  Status s = sig->write(crypto::as_bytes(signature));
+  if (!s.is_ok()) return s;
+
+  Result<Statement> up = db.prepare("UPDATE consent_grant SET exports = exports + 1 WHERE id = ?;");
+  if (!up.is_ok()) return up.status();
+  up->bind(1, grant->id);
+  s = up->run();
+  if (!s.is_ok()) return s;
+  Json meta = {{"grant", grant->id},
+               {"recipients", grant_terms(*grant)["recipients"]},
+               {"categories", grant->categories},
+               {"granularity", granularity_name(grant->granularity)},
+               {"rows", out.rows},
+               {"sha256", out.sha256},
+               {"exports", grant->exports + 1}};
+  if (grant->from) meta["from"] = *grant->from;
+  if (grant->until) meta["until"] = *grant->until;
+  Result<std::int64_t> seq = log->record(kind::kExportCreated, meta, now);
+  if (!seq.is_ok()) return seq.status();
+  if (*seq != out.audit_seq) return io_error("the audit log moved during the export");
+
+  s = file->commit();
+  if (s.is_ok()) s = sig->commit();
+  if (s.is_ok()) s = tx->commit();
+  if (!s.is_ok()) {
+    // Nothing may stay behind that the log does not record.
+    ::unlink(out.path.c_str());
+    ::unlink(out.signature_path.c_str());
+    return s.with_context("cannot complete the export");
+  }
+  out.grant.exports += 1;
+  return out;
+}
+
+}  // namespace tend

@@ -1,0 +1,362 @@
+#include "crypto/age.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+
+#include "crypto/bech32.hpp"
+
+namespace tend::crypto {
+namespace {
+
+constexpr std::string_view kVersionLine = "age-encryption.org/v1\n";
+constexpr std::string_view kX25519Info = "age-encryption.org/v1/X25519";
+constexpr std::size_t kFileKeyBytes = 16;
+constexpr std::size_t kTag = crypto_aead_chacha20poly1305_ietf_ABYTES;
+
+std::string b64_raw(std::span<const std::uint8_t> b) {
+  if (b.empty()) return {};
+  std::string out(sodium_base64_encoded_len(b.size(), sodium_base64_VARIANT_ORIGINAL_NO_PADDING),
+                  '\0');
+  sodium_bin2base64(out.data(), out.size(), b.data(), b.size(),
+                    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+  out.pop_back();
+  return out;
+}
+
+// Canonical unpadded base64 only.
+std::optional<Bytes> from_b64_raw(std::string_view s) {
+  if (s.empty()) return Bytes{};
+  Bytes out(s.size() * 3 / 4 + 3);
+  std::size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), out.size(), s.data(), s.size(), nullptr, &len, &end,
+                        sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
+      end != s.data() + s.size()) {
+    return std::nullopt;
+  }
+  out.resize(len);
+  if (b64_raw(out) != s) return std::nullopt;
+  return out;
+}
+
+void chunk_nonce(std::uint64_t counter, bool last, std::uint8_t nonce[12]) {
+  std::memset(nonce, 0, 12);
+  for (int i = 0; i < 8; ++i) nonce[10 - i] = static_cast<std::uint8_t>(counter >> (8 * i));
+  nonce[11] = last ? 1 : 0;
+}
+
+struct Stanza {
+  std::vector<std::string> args;
+  Bytes body;
+};
+
+struct Header {
+  std::vector<Stanza> stanzas;
+  std::string_view mac_input;  // from the start up to and including "---"
+  Bytes mac;
+  std::size_t length = 0;  // bytes up to and including the MAC line's newline
+};
+
+bool is_b64_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
+}
+
+std::optional<Header> parse_header(std::string_view file) {
+  if (file.substr(0, kVersionLine.size()) != kVersionLine) return std::nullopt;
+  Header h;
+  std::size_t pos = kVersionLine.size();
+  auto next_line = [&](std::string_view* line) {
+    const auto nl = file.find('\n', pos);
+    if (nl == std::string_view::npos) return false;
+    *line = file.substr(pos, nl - pos);
+    pos = nl + 1;
+    return true;
+  };
+  for (;;) {
+    const std::size_t line_start = pos;
+    std::string_view line;
+    if (!next_line(&line)) return std::nullopt;
+    if (line.substr(0, 3) == "---") {
+      if (line.size() != 4 + 43 || line[3] != ' ') return std::nullopt;
+      auto mac = from_b64_raw(line.substr(4));
+      if (!mac || mac->size() != 32 || h.stanzas.empty()) return std::nullopt;
+      h.mac = std::move(*mac);
+      h.mac_input = file.substr(0, line_start + 3);
+      h.length = pos;
+      return h;
+    }
+    if (line.substr(0, 3) != "-> ") return std::nullopt;
+    Stanza s;
+    std::string_view rest = line.substr(3);
+    for (;;) {
+      const auto sp = rest.find(' ');
+      const std::string_view arg = rest.substr(0, sp);
+      if (arg.empty()) return std::nullopt;
+      for (char c : arg) {
+        if (c < 0x21 || c > 0x7e) return std::nullopt;
+      }
+      s.args.emplace_back(arg);
+      if (sp == std::string_view::npos) break;
+      rest.remove_prefix(sp + 1);
+    }
+    std::string body;
+    for (;;) {
+      std::string_view b;
+      if (!next_line(&b) || b.size() > 64) return std::nullopt;
+      for (char c : b) {
+        if (!is_b64_char(c)) return std::nullopt;
+      }
+      body += b;
+      if (b.size() < 64) break;
+    }
+    auto decoded = from_b64_raw(body);
+    if (!decoded) return std::nullopt;
+    s.body = std::move(*decoded);
+    h.stanzas.push_back(std::move(s));
+  }
+}
+
+SecretBytes header_mac_key(const SecretBytes& file_key) {
+  return hkdf_sha256(file_key.span(), {}, "header");
+}
+
+Bytes hmac(const SecretBytes& key, std::string_view msg) {
+  Bytes out(crypto_auth_hmacsha256_BYTES);
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, key.data(), key.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const std::uint8_t*>(msg.data()), msg.size());
+  crypto_auth_hmacsha256_final(&st, out.data());
+  return out;
+}
+
+}  // namespace
+
+SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
+                        std::string_view info) {
+  // Extract: PRK = HMAC(salt, IKM); an empty salt is HashLen zero bytes (the same key to HMAC).
+  SecretBytes prk(32);
+  crypto_auth_hmacsha256_state st;
+  crypto_auth_hmacsha256_init(&st, salt.data(), salt.size());
+  crypto_auth_hmacsha256_update(&st, ikm.data(), ikm.size());
+  crypto_auth_hmacsha256_final(&st, prk.data());
+  // Expand, one block: T(1) = HMAC(PRK, info ‖ 0x01).
+  SecretBytes out(32);
+  crypto_auth_hmacsha256_init(&st, prk.data(), prk.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const std::uint8_t*>(info.data()),
+                                info.size());
+  const std::uint8_t one = 1;
+  crypto_auth_hmacsha256_update(&st, &one, 1);
+  crypto_auth_hmacsha256_final(&st, out.data());
+  sodium_memzero(&st, sizeof st);
+  return out;
+}
+
+std::optional<X25519Key> parse_age_recipient(std::string_view text) {
+  auto b = bech32_decode(text);
+  if (!b || b->hrp != "age" || b->data.size() != 32) return std::nullopt;
+  for (char c : text) {
+    if (c >= 'A' && c <= 'Z') return std::nullopt;  // recipients are lowercase
+  }
+  X25519Key k{};
+  std::copy(b->data.begin(), b->data.end(), k.begin());
+  return k;
+}
+
+std::string format_age_recipient(const X25519Key& public_key) {
+  return bech32_encode("age", public_key);
+}
+
+std::optional<AgeIdentity> parse_age_identity(std::string_view text) {
+  auto b = bech32_decode(text);
+  if (!b || b->hrp != "age-secret-key-" || b->data.size() != 32) return std::nullopt;
+  AgeIdentity id;
+  id.secret = SecretBytes::from(b->data);
+  sodium_memzero(b->data.data(), b->data.size());
+  crypto_scalarmult_base(id.public_key.data(), id.secret.data());
+  return id;
+}
+
+std::string format_age_identity(const AgeIdentity& identity) {
+  std::string s = bech32_encode("age-secret-key-", identity.secret.span());
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+AgeIdentity generate_age_identity() {
+  AgeIdentity id;
+  id.secret = SecretBytes(32);
+  randombytes_buf(id.secret.data(), id.secret.size());
+  crypto_scalarmult_base(id.public_key.data(), id.secret.data());
+  return id;
+}
+
+AgeWriter::AgeWriter(std::span<const X25519Key> recipients, Sink sink) : sink_(std::move(sink)) {
+  SecretBytes file_key(kFileKeyBytes);
+  randombytes_buf(file_key.data(), file_key.size());
+  std::string header(kVersionLine);
+  for (const X25519Key& r : recipients) {
+    SecretBytes eph(32);
+    randombytes_buf(eph.data(), eph.size());
+    X25519Key share{};
+    crypto_scalarmult_base(share.data(), eph.data());
+    SecretBytes shared(32);
+    if (crypto_scalarmult(shared.data(), eph.data(), r.data()) != 0) ok_ = false;  // low-order key
+    Bytes salt(share.begin(), share.end());
+    salt.insert(salt.end(), r.begin(), r.end());
+    const SecretBytes wrap = hkdf_sha256(shared.span(), salt, kX25519Info);
+    Bytes body(kFileKeyBytes + kTag);
+    const std::uint8_t zero_nonce[12] = {};
+    crypto_aead_chacha20poly1305_ietf_encrypt(body.data(), nullptr, file_key.data(),
+                                              file_key.size(), nullptr, 0, nullptr, zero_nonce,
+                                              wrap.data());
+    header += "-> X25519 " + b64_raw(share) + "\n" + b64_raw(body) + "\n";  // 43 chars: one line
+  }
+  header += "---";
+  const Bytes mac = hmac(header_mac_key(file_key), header);
+  header += " " + b64_raw(mac) + "\n";
+
+  std::uint8_t nonce[16];
+  randombytes_buf(nonce, sizeof nonce);
+  payload_key_ = hkdf_sha256(file_key.span(), nonce, "payload");
+  ok_ = ok_ && sink_(as_bytes(header)) && sink_(std::span<const std::uint8_t>(nonce, sizeof nonce));
+  buffer_.reserve(kAgeChunk);
+}
+
+AgeWriter::~AgeWriter() {
+  sodium_memzero(buffer_.data(), buffer_.size());
+}
+
+bool AgeWriter::flush_chunk(bool last) {
+  std::vector<std::uint8_t> out(buffer_.size() + kTag);
+  std::uint8_t nonce[12];
+  chunk_nonce(counter_++, last, nonce);
+  crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), nullptr, buffer_.data(), buffer_.size(),
+                                            nullptr, 0, nullptr, nonce, payload_key_.data());
+  sodium_memzero(buffer_.data(), buffer_.size());
+  buffer_.clear();
+  ok_ = ok_ && sink_(out);
+  return ok_;
+}
+
+bool AgeWriter::write(std::span<const std::uint8_t> plaintext) {
+  while (!plaintext.empty() && ok_) {
+    // A full buffer is flushed only when more data follows: the final chunk
+    // is always the one finish() flags, and is empty only for an empty payload.
+    if (buffer_.size() == kAgeChunk) flush_chunk(false);
+    const std::size_t n = std::min(kAgeChunk - buffer_.size(), plaintext.size());
+    buffer_.insert(buffer_.end(), plaintext.begin(),
+                   plaintext.begin() + static_cast<std::ptrdiff_t>(n));
+    plaintext = plaintext.subspan(n);
+  }
+  return ok_;
+}
+
+bool AgeWriter::finish() {
+  return flush_chunk(true);
+}
+
+const char* age_error_message(AgeError e) {
+  switch (e) {
+    case AgeError::kNone:
+      return "ok";
+    case AgeError::kHeader:
+      return "malformed age header";
+    case AgeError::kNoMatch:
+      return "no identity matches any recipient of this file";
+    case AgeError::kHmac:
+      return "the age header MAC does not verify (the header was changed)";
+    case AgeError::kPayload:
+      return "the age payload is truncated, extended or was changed";
+  }
+  return "age error";
+}
+
+AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identities) {
+  AgeResult r;
+  std::optional<Header> h = parse_header(file);
+  if (!h) {
+    r.error = AgeError::kHeader;
+    return r;
+  }
+  bool scrypt = false;
+  for (const Stanza& s : h->stanzas) scrypt = scrypt || s.args[0] == "scrypt";
+  if (scrypt && h->stanzas.size() > 1) {
+    r.error = AgeError::kHeader;  // an scrypt stanza must be alone
+    return r;
+  }
+  std::optional<SecretBytes> file_key;
+  for (const Stanza& s : h->stanzas) {
+    if (s.args[0] != "X25519") continue;
+    std::optional<Bytes> share = s.args.size() == 2 ? from_b64_raw(s.args[1]) : std::nullopt;
+    if (!share || share->size() != 32 || s.body.size() != kFileKeyBytes + kTag) {
+      r.error = AgeError::kHeader;
+      return r;
+    }
+    for (const AgeIdentity& id : identities) {
+      if (file_key) break;
+      SecretBytes shared(32);
+      if (crypto_scalarmult(shared.data(), id.secret.data(), share->data()) != 0) {
+        r.error = AgeError::kHeader;  // all-zero shared secret: a low-order share
+        return r;
+      }
+      Bytes salt(share->begin(), share->end());
+      salt.insert(salt.end(), id.public_key.begin(), id.public_key.end());
+      const SecretBytes wrap = hkdf_sha256(shared.span(), salt, kX25519Info);
+      SecretBytes key(kFileKeyBytes);
+      const std::uint8_t zero_nonce[12] = {};
+      if (crypto_aead_chacha20poly1305_ietf_decrypt(key.data(), nullptr, nullptr, s.body.data(),
+                                                    s.body.size(), nullptr, 0, zero_nonce,
+                                                    wrap.data()) == 0) {
+        file_key = std::move(key);
+      }
+    }
+  }
+  if (!file_key) {
+    r.error = AgeError::kNoMatch;
+    return r;
+  }
+  const Bytes mac = hmac(header_mac_key(*file_key), h->mac_input);
+  if (sodium_memcmp(mac.data(), h->mac.data(), mac.size()) != 0) {
+    r.error = AgeError::kHmac;
+    return r;
+  }
+
+  std::string_view payload = file.substr(h->length);
+  if (payload.size() < 16) {
+    r.error = AgeError::kHeader;  // the nonce belongs to the header's framing
+    return r;
+  }
+  const SecretBytes key = hkdf_sha256(file_key->span(), as_bytes(payload.substr(0, 16)), "payload");
+  payload.remove_prefix(16);
+  std::uint64_t counter = 0;
+  for (;;) {
+    const std::size_t full = kAgeChunk + kTag;
+    const bool last = payload.size() <= full;
+    const std::size_t n = last ? payload.size() : full;
+    if (n < kTag) {
+      r.error = AgeError::kPayload;
+      return r;
+    }
+    std::uint8_t nonce[12];
+    chunk_nonce(counter, last, nonce);
+    std::string plain(n - kTag, '\0');
+    if (crypto_aead_chacha20poly1305_ietf_decrypt(
+            reinterpret_cast<std::uint8_t*>(plain.data()), nullptr, nullptr,
+            reinterpret_cast<const std::uint8_t*>(payload.data()), n, nullptr, 0, nonce,
+            key.data()) != 0 ||
+        (last && plain.empty() && counter > 0)) {
+      sodium_memzero(r.plaintext.data(), r.plaintext.size());
+      r.plaintext.clear();
+      r.error = AgeError::kPayload;
+      return r;
+    }
+    r.plaintext += plain;
+    payload.remove_prefix(n);
+    ++counter;
+    if (last) return r;
+  }
+}
+
+}  // namespace tend::crypto
