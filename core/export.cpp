@@ -256,14 +256,17 @@ Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
     age.write(fmt::format("{}\"{}\":[", i == 0 ? "" : ",", c));
     std::int64_t n = 0;
     Status s = emit_category(db, *grant, c, [&](const Json& row) {
-      age.write((n++ == 0 ? "" : ",") + row.dump());
+      if (n++ > 0) age.write(",");
+      age.write(row.dump());
       return io;
     });
     if (!s.is_ok()) return s;
     age.write("]");
     out.rows[c] = n;
   }
-  age.write("},\"rows\":" + out.rows.dump() + "}");
+  age.write("},\"rows\":");
+  age.write(out.rows.dump());
+  age.write("}");
   if (!age.finish() || !io.is_ok()) return io.is_ok() ? io_error("cannot write the export") : io;
 
   const crypto::Hash32 digest = sha.finish();

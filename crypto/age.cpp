@@ -135,7 +135,9 @@ Bytes hmac(const SecretBytes& key, std::string_view msg) {
 
 SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
                         std::string_view info) {
-  // Extract: PRK = HMAC(salt, IKM); an empty salt is HashLen zero bytes (the same key to HMAC).
+  // Extract: PRK = HMAC(salt, IKM); an absent salt is HashLen zero bytes (RFC 5869 §2.2).
+  static constexpr std::uint8_t kZeroSalt[32] = {};
+  if (salt.empty()) salt = kZeroSalt;
   SecretBytes prk(32);
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, salt.data(), salt.size());
@@ -211,11 +213,16 @@ AgeWriter::AgeWriter(std::span<const X25519Key> recipients, Sink sink) : sink_(s
     crypto_aead_chacha20poly1305_ietf_encrypt(body.data(), nullptr, file_key.data(),
                                               file_key.size(), nullptr, 0, nullptr, zero_nonce,
                                               wrap.data());
-    header += "-> X25519 " + b64_raw(share) + "\n" + b64_raw(body) + "\n";  // 43 chars: one line
+    // A 32-byte body is 43 base64 characters: one line, shorter than 64.
+    header.append("-> X25519 ")
+        .append(b64_raw(share))
+        .append("\n")
+        .append(b64_raw(body))
+        .append("\n");
   }
   header += "---";
   const Bytes mac = hmac(header_mac_key(file_key), header);
-  header += " " + b64_raw(mac) + "\n";
+  header.append(" ").append(b64_raw(mac)).append("\n");
 
   std::uint8_t nonce[16];
   randombytes_buf(nonce, sizeof nonce);

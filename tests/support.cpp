@@ -19,6 +19,8 @@
 #include "core/fs.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
+#include "crypto/merkle.hpp"
+#include "crypto/note.hpp"
 
 namespace tend::test {
 
@@ -137,6 +139,23 @@ std::map<std::string, std::string> fingerprint(const std::string& dir) {
   }
   ::closedir(d);
   return out;
+}
+
+std::string build_package(const std::string& origin, const std::vector<std::string>& entries,
+                          const crypto::KeyPair& key, const std::string& verifier_line) {
+  std::string out = "tend-audit-package v1\norigin " + origin + "\nverifier " + verifier_line +
+                    "\nentries " + std::to_string(entries.size()) + "\n";
+  crypto::MerkleFrontier tree;
+  std::vector<std::string> notes;
+  for (const std::string& e : entries) {
+    out += e + "\n";
+    tree.append(crypto::leaf_hash(crypto::as_bytes(e)));
+    notes.push_back(crypto::sign_note(crypto::checkpoint_text({origin, tree.size(), tree.root()}),
+                                      origin, key.secret_key, key.public_key));
+  }
+  out += "checkpoints " + std::to_string(notes.size()) + "\n";
+  for (const std::string& n : notes) out += crypto::to_base64(crypto::as_bytes(n)) + "\n";
+  return out + "end\n";
 }
 
 crypto::SecretBytes unwrap_dek(const std::string& dir, const std::string& passphrase) {

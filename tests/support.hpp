@@ -65,6 +65,11 @@ std::string read_file(const std::string& path);
 // SHA-256 (hex) of every file in `dir`, by name: equal maps mean nothing changed.
 std::map<std::string, std::string> fingerprint(const std::string& dir);
 
+// An audit package of `entries` with a checkpoint after every entry, signed
+// with `key`: what someone holding the device key could produce.
+std::string build_package(const std::string& origin, const std::vector<std::string>& entries,
+                          const crypto::KeyPair& key, const std::string& verifier_line);
+
 // The data key, unwrapped the way docs/vault-format.md describes.
 crypto::SecretBytes unwrap_dek(const std::string& dir, const std::string& passphrase);
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/json.hpp"
+#include "crypto/age.hpp"
 #include "tests/support.hpp"
 
 using namespace tend;
@@ -318,4 +319,77 @@ TEST_CASE("audit: export, then verify with no vault and no passphrase", "[cli][a
   CHECK(tend_cli({"audit", "verify", f.dir / "cut"}, nothing).code == 65);
   CHECK(tend_cli({"audit", "verify", f.dir / "absent"}, nothing).code == 66);
   CHECK(tend_cli({"audit", "verify", f.dir / "pkg", "--key", "nonsense+1+2"}, nothing).code == 65);
+}
+
+TEST_CASE("grant and export refusals: one line, the right code, nothing half-written",
+          "[cli][consent]") {
+  Fixture f;
+  const std::string key = crypto::format_age_recipient(crypto::generate_age_identity().public_key);
+  REQUIRE(f.run({"mood", "add", "5"}).code == 0);
+  const auto before = f.files();
+  struct Case {
+    std::vector<std::string> args;
+    int code;
+    const char* message;
+  };
+  const std::vector<std::string> base = {"grant",           "add", "--recipient", "R",
+                                         "--recipient-key", key,   "--purpose",   "p"};
+  auto with = [&](std::initializer_list<std::string> more) {
+    std::vector<std::string> a = base;
+    a.insert(a.end(), more);
+    return a;
+  };
+  const Case cases[] = {
+      {with({"--data", "mood", "--recipient-key", "age1bogus"}), 64, "not an age X25519 recipient"},
+      {with({"--data", "mood,diary"}), 64, "unknown data category 'diary'"},
+      {with({"--data", "notes"}), 64, "add mood"},
+      {with({"--data", "mood", "--expires", "2020-01-01"}), 64, "expire before it starts"},
+      {with({"--data", "mood", "--expires", "0d"}), 64, "outside"},
+      {with({"--data", "mood", "--from", "2026-11-20", "--until", "2026-11-10"}), 64,
+       "ends before it starts"},
+      {with({"--data", "mood", "--granularity", "hourly"}), 64, "raw, daily or weekly"},
+      {with({"--data", "mood", "--max-exports", "0"}), 64, "outside"},
+      {with({}), 64, "grant add needs --data"},
+      {{"grant", "show", "gzzzzzz"}, 66, "no grant gzzzzzz"},
+      {{"grant", "revoke", "gzzzzzz"}, 66, "no grant gzzzzzz"},
+      {{"export", "--grant", "gzzzzzz"}, 64, "needs -o FILE"},
+      {{"export", "-o", f.dir / "x"}, 64, "--grant"},
+  };
+  for (const Case& c : cases) {
+    test::CliResult r = f.run(c.args);
+    INFO(r.err);
+    CHECK(r.code == c.code);
+    CHECK_THAT(r.err, Catch::StartsWith("tend: error: ") && Catch::Contains(c.message));
+    CHECK(f.files() == before);
+  }
+
+  test::CliResult g = f.run(with({"--data", "mood", "--max-exports", "1", "--json"}));
+  REQUIRE(g.code == 0);
+  const std::string id = (*parse_json(g.out, "grant"))["id"];
+  CHECK(f.json({"grant", "show", id})["state"] == "active");
+  CHECK(f.json({"grant", "list"})["count"] == 1);
+  // An output in a missing directory: an error, no file, no count used, no log entry.
+  const auto log_before = f.json({"audit", "log"})["count"];
+  test::CliResult nodir = f.run({"export", "--grant", id, "-o", f.dir / "missing/out.age"});
+  CHECK(nodir.code == 66);
+  CHECK(f.json({"audit", "log"})["count"] == log_before);
+  CHECK(f.json({"grant", "show", id})["exports"] == 0);
+  test::write_file(f.dir / "exists.age", "mine");
+  CHECK(f.run({"export", "--grant", id, "-o", f.dir / "exists.age"}).code == 73);
+  CHECK(test::read_file(f.dir / "exists.age") == "mine");
+
+  Json preview = f.json({"export", "--grant", id, "--preview"});
+  CHECK(preview["rows"]["mood"] == 1);
+  CHECK(f.json({"grant", "show", id})["exports"] == 0);
+  REQUIRE(f.run({"export", "--grant", id, "-o", f.dir / "one.age"}).code == 0);
+  test::CliResult again = f.run({"export", "--grant", id, "-o", f.dir / "two.age"});
+  CHECK(again.code == 77);
+  CHECK(again.err ==
+        "tend: error: export refused: grant " + id + " has been used for all 1 of its exports\n");
+  CHECK_FALSE(test::fingerprint(f.dir.path()).count("two.age"));
+  CHECK(f.json({"audit", "log", "--limit", "1"})["entries"][0]["kind"] == "export.refused");
+  CHECK(f.run({"grant", "revoke", id}).code == 0);
+  CHECK(f.run({"grant", "revoke", id}).code == 65);
+  CHECK(f.json({"grant", "list"})["count"] == 0);
+  CHECK(f.json({"grant", "list", "--all"})["grants"][0]["state"] == "revoked");
 }

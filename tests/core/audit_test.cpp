@@ -48,22 +48,9 @@ struct LogFixture {
     REQUIRE(entries.size() == 6);
   }
 
-  // A package of `es` with a checkpoint after every entry, signed with `k`.
   std::string build(const std::vector<std::string>& es, const crypto::KeyPair& k,
                     const std::string& verifier_line) const {
-    std::string out = "tend-audit-package v1\norigin " + origin + "\nverifier " + verifier_line +
-                      "\nentries " + std::to_string(es.size()) + "\n";
-    crypto::MerkleFrontier tree;
-    std::vector<std::string> notes;
-    for (const std::string& e : es) {
-      out += e + "\n";
-      tree.append(crypto::leaf_hash(crypto::as_bytes(e)));
-      notes.push_back(crypto::sign_note(crypto::checkpoint_text({origin, tree.size(), tree.root()}),
-                                        origin, k.secret_key, k.public_key));
-    }
-    out += "checkpoints " + std::to_string(notes.size()) + "\n";
-    for (const std::string& n : notes) out += crypto::to_base64(crypto::as_bytes(n)) + "\n";
-    return out + "end\n";
+    return test::build_package(origin, es, k, verifier_line);
   }
   std::string build(const std::vector<std::string>& es) const { return build(es, key, verifier); }
 

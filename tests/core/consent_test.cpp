@@ -1,0 +1,333 @@
+// The consent matrix: each case gives exactly the expected payload, or a
+// refusal with its audit entry. Payloads are read back by decrypting the
+// bundle with the recipient's identity.
+#include <catch2/catch.hpp>
+
+#include "core/app_use.hpp"
+#include "core/audit_package.hpp"
+#include "core/export.hpp"
+#include "core/mood.hpp"
+#include "crypto/age.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+#include "tests/support.hpp"
+
+using namespace tend;
+
+namespace {
+
+std::int64_t t(const char* iso) {
+  Result<Instant> at = parse_when(iso, test::kNow, TimeRole::kRangeStart);
+  REQUIRE(at.is_ok());
+  return at->utc;
+}
+
+struct ConsentFixture {
+  test::TempDir dir;
+  CreatedVault created;
+  Vault& v;
+  crypto::AgeIdentity recipient = crypto::generate_age_identity();
+  int files = 0;
+
+  ConsentFixture() : created(test::make_vault(dir / "v")), v(created.vault) {
+    struct M {
+      const char* at;
+      int score;
+      const char* note;
+      bool priv;
+    };
+    for (const M& m : std::initializer_list<M>{{"2026-11-15T23:59:59Z", 1, "just before", false},
+                                               {"2026-11-16T00:00:00Z", 4, "edge-start", false},
+                                               {"2026-11-16T12:00:00Z", 6, nullptr, false},
+                                               {"2026-11-18T09:00:00Z", 10, "PRIVATE", true},
+                                               {"2026-11-22T23:59:59Z", 7, "edge-end", false},
+                                               {"2026-11-23T00:00:00Z", 2, "just after", false}}) {
+      MoodEntry e;
+      e.at = {t(m.at), 0};
+      e.score = m.score;
+      if (m.note != nullptr) e.note = m.note;
+      e.is_private = m.priv;
+      e.tags = {"t"};
+      REQUIRE(validate_mood(e).is_ok());
+      REQUIRE(add_mood(v.db(), e, test::kNow).is_ok());
+    }
+    struct A {
+      const char* at;
+      const char* app;
+      std::int64_t secs;
+    };
+    for (const A& a : std::initializer_list<A>{{"2026-11-17T10:00:00Z", "Calm", 600},
+                                               {"2026-11-17T20:00:00Z", "Calm", 1200},
+                                               {"2026-11-19T07:00:00Z", "Headspace", 900},
+                                               {"2026-11-24T07:00:00Z", "Calm", 300}}) {
+      AppSession s;
+      s.app = a.app;
+      s.start = {t(a.at), 0};
+      s.duration_s = a.secs;
+      s.title = "a window title";
+      REQUIRE(add_app_session(v.db(), s, test::kNow).is_ok());
+    }
+  }
+
+  Grant grant(std::vector<std::string> data, Granularity g = Granularity::kRaw,
+              std::optional<std::int64_t> max = std::nullopt,
+              std::int64_t expires = test::kNow + 86400) {
+    Grant gr;
+    gr.recipient = "Dr. Test";
+    gr.recipient_keys = {crypto::format_age_recipient(recipient.public_key)};
+    gr.purpose = "matrix";
+    gr.purpose_category = "care";
+    gr.categories = std::move(data);
+    gr.granularity = g;
+    gr.from = t("2026-11-16T00:00:00Z");
+    gr.until = t("2026-11-22T23:59:59Z");
+    gr.expires = expires;
+    gr.max_exports = max;
+    AuditLog log = *v.audit();
+    Result<Grant> made = add_grant(v.db(), log, gr, test::kNow);
+    REQUIRE(made.is_ok());
+    return *made;
+  }
+
+  // Exports and reads the payload back as the recipient would.
+  Json export_payload(const Grant& g, std::int64_t now = test::kNow) {
+    const std::string path = dir / ("bundle" + std::to_string(files++));
+    Result<ExportOutcome> r = export_grant(v, g.id, path, false, now);
+    INFO(r.status().message());
+    REQUIRE(r.is_ok());
+    const std::string bundle = test::read_file(path);
+    CHECK(crypto::to_hex(crypto::sha256(crypto::as_bytes(bundle))) == r->sha256);
+    crypto::AgeResult plain = crypto::age_decrypt(bundle, std::span(&recipient, 1));
+    REQUIRE(plain.error == crypto::AgeError::kNone);
+    Result<Json> j = parse_json(plain.plaintext, "payload");
+    REQUIRE(j.is_ok());
+    CHECK((*j)["audit_seq"] == r->audit_seq);
+    CHECK(last_entry()["kind"] == "export.created");
+    return *j;
+  }
+
+  // A refused export: the status, no file, and the export.refused entry.
+  void expect_refusal(const std::string& id, const std::string& reason,
+                      std::int64_t now = test::kNow) {
+    const std::string path = dir / "refused";
+    Result<ExportOutcome> r = export_grant(v, id, path, false, now);
+    REQUIRE_FALSE(r.is_ok());
+    CHECK(r.status().kind() == ErrorKind::kConsentRefused);
+    CHECK_THAT(r.status().message(), Catch::StartsWith("export refused: "));
+    CHECK_FALSE(test::fingerprint(dir.path()).count("refused"));
+    CHECK_FALSE(test::fingerprint(dir.path()).count("refused.minisig"));
+    const Json e = last_entry();
+    CHECK(e["kind"] == "export.refused");
+    CHECK(e["meta"]["reason"] == reason);
+  }
+
+  Json last_entry() {
+    AuditLog log = *v.audit();
+    return *parse_json(log.entries(1)->back().bytes, "entry");
+  }
+};
+
+std::vector<int> scores(const Json& payload) {
+  std::vector<int> out;
+  for (const Json& r : payload["data"]["mood"]) out.push_back(r["score"]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("consent: no grant is refused and logged", "[core][consent]") {
+  ConsentFixture f;
+  f.expect_refusal("gzzzzzz", "no_grant");
+}
+
+TEST_CASE("consent: a revoked grant is refused and logged", "[core][consent]") {
+  ConsentFixture f;
+  Grant g = f.grant({"mood"});
+  AuditLog log = *f.v.audit();
+  REQUIRE(revoke_grant(f.v.db(), log, g.id, std::string("changed my mind"), test::kNow).is_ok());
+  CHECK(f.last_entry()["meta"] == Json({{"grant", g.id}}));  // the reason stays in the vault
+  f.expect_refusal(g.id, "revoked");
+}
+
+TEST_CASE("consent: an expired grant is refused and logged", "[core][consent]") {
+  ConsentFixture f;
+  Grant g = f.grant({"mood"}, Granularity::kRaw, std::nullopt, test::kNow + 100);
+  f.expect_refusal(g.id, "expired", test::kNow + 100);
+}
+
+TEST_CASE("consent: a grant over its export limit is refused and logged", "[core][consent]") {
+  ConsentFixture f;
+  Grant g = f.grant({"mood"}, Granularity::kRaw, 1);
+  f.export_payload(g);
+  f.expect_refusal(g.id, "limit");
+}
+
+TEST_CASE(
+    "consent: only granted categories leave; never private entries, titles, or notes without notes",
+    "[core][consent]") {
+  ConsentFixture f;
+  Json mood_only = f.export_payload(f.grant({"mood"}));
+  CHECK(mood_only["data"].size() == 1);
+  CHECK(mood_only["rows"] == Json({{"mood", 3}}));
+  CHECK(scores(mood_only) == std::vector<int>{4, 6, 7});  // the private 10 never
+  for (const Json& r : mood_only["data"]["mood"]) CHECK_FALSE(r.contains("note"));
+  CHECK(mood_only.dump().find("PRIVATE") == std::string::npos);
+
+  Json with_notes = f.export_payload(f.grant({"mood", "notes"}));
+  CHECK(with_notes["data"]["mood"][0]["note"] == "edge-start");
+  CHECK(with_notes["data"]["mood"][1]["note"].is_null());
+  CHECK(with_notes.dump().find("PRIVATE") == std::string::npos);
+
+  Json apps = f.export_payload(f.grant({"app_usage"}));
+  CHECK(apps["data"].size() == 1);
+  REQUIRE(apps["data"]["app_usage"].size() == 3);
+  CHECK(apps["data"]["app_usage"][0] == Json({{"start", "2026-11-17T10:00:00+00:00"},
+                                              {"app", "Calm"},
+                                              {"category", nullptr},
+                                              {"feature", nullptr},
+                                              {"duration_s", 600}}));
+  CHECK(apps.dump().find("window title") == std::string::npos);
+}
+
+TEST_CASE("consent: rows just inside the window leave, rows just outside do not",
+          "[core][consent]") {
+  ConsentFixture f;
+  Json p = f.export_payload(f.grant({"mood", "notes"}));
+  std::vector<std::string> at;
+  for (const Json& r : p["data"]["mood"]) at.push_back(r["at"]);
+  CHECK(at == std::vector<std::string>{"2026-11-16T00:00:00+00:00", "2026-11-16T12:00:00+00:00",
+                                       "2026-11-22T23:59:59+00:00"});
+  CHECK(p.dump().find("just before") == std::string::npos);
+  CHECK(p.dump().find("just after") == std::string::npos);
+}
+
+TEST_CASE("consent: daily and weekly granularity export aggregates, never rows",
+          "[core][consent]") {
+  ConsentFixture f;
+  Json daily = f.export_payload(f.grant({"mood", "app_usage"}, Granularity::kDaily));
+  CHECK(daily["data"]["mood"] ==
+        Json::parse(R"([{"date":"2026-11-16","count":2,"mean":5.0,"min":4,"max":6},
+                        {"date":"2026-11-22","count":1,"mean":7.0,"min":7,"max":7}])"));
+  CHECK(daily["data"]["app_usage"] ==
+        Json::parse(R"([{"date":"2026-11-17","app":"Calm","sessions":2,"minutes":30},
+                        {"date":"2026-11-19","app":"Headspace","sessions":1,"minutes":15}])"));
+  Json weekly = f.export_payload(f.grant({"mood", "app_usage"}, Granularity::kWeekly));
+  CHECK(weekly["data"]["mood"] ==
+        Json::parse(R"([{"week":"2026-W47","count":3,"mean":5.67,"min":4,"max":7}])"));
+  CHECK(weekly["data"]["app_usage"] ==
+        Json::parse(R"([{"week":"2026-W47","app":"Calm","sessions":2,"minutes":30},
+                        {"week":"2026-W47","app":"Headspace","sessions":1,"minutes":15}])"));
+  CHECK(weekly.dump().find("\"at\"") == std::string::npos);
+}
+
+TEST_CASE("consent: grants are validated", "[core][consent]") {
+  ConsentFixture f;
+  auto bad = [&](auto change, const char* why) {
+    Grant g;
+    g.recipient = "R";
+    g.recipient_keys = {crypto::format_age_recipient(f.recipient.public_key)};
+    g.purpose = "p";
+    g.purpose_category = "care";
+    g.categories = {"mood"};
+    g.expires = test::kNow + 10;
+    change(g);
+    Status s = validate_grant(g, test::kNow);
+    INFO(why);
+    CHECK(s.kind() == ErrorKind::kUsage);
+    CHECK_THAT(s.message(), Catch::Contains(why));
+  };
+  bad([](Grant& g) { g.recipient_keys = {"age1notakey"}; }, "not an age X25519 recipient");
+  bad([](Grant& g) { g.recipient_keys.clear(); }, "at least one");
+  bad([](Grant& g) { g.categories = {"mood", "diary"}; }, "unknown data category 'diary'");
+  bad([](Grant& g) { g.categories = {"notes"}; }, "add mood");
+  bad(
+      [](Grant& g) {
+        g.categories = {"mood", "notes"};
+        g.granularity = Granularity::kDaily;
+      },
+      "raw granularity");
+  bad([](Grant& g) { g.expires = test::kNow; }, "expire before it starts");
+  bad(
+      [](Grant& g) {
+        g.from = 10;
+        g.until = 5;
+      },
+      "ends before it starts");
+  bad([](Grant& g) { g.purpose = ""; }, "--purpose");
+  bad([](Grant& g) { g.purpose_category = "marketing"; }, "unknown purpose category");
+}
+
+TEST_CASE("audit replay: a forged export under a revoked grant fails verification",
+          "[core][consent][audit]") {
+  ConsentFixture f;
+  Grant g = f.grant({"mood"});
+  f.export_payload(g);
+  AuditLog log = *f.v.audit();
+  REQUIRE(revoke_grant(f.v.db(), log, g.id, std::nullopt, test::kNow + 10).is_ok());
+  const crypto::KeyPair key = *f.v.device_key(DeviceKey::kAudit);
+  std::vector<std::string> entries;
+  for (const AuditEntry& e : *log.entries(std::nullopt)) entries.push_back(e.bytes);
+  VerifyOptions o;
+  o.key = log.verifier_key();
+  REQUIRE(verify_package(*log.package(), o)->ok);
+
+  // Someone with the device key appends an export under the revoked grant and re-signs.
+  const Json real_export = *parse_json(entries[entries.size() - 2], "entry");
+  REQUIRE(real_export["kind"] == "export.created");
+  std::vector<std::string> forged = entries;
+  forged.push_back(make_entry(static_cast<std::int64_t>(entries.size()), test::kNow + 20,
+                              kind::kExportCreated, real_export["meta"]));
+  Result<VerifyReport> r =
+      verify_package(test::build_package(log.origin(), forged, key, log.verifier_key()), o);
+  REQUIRE(r.is_ok());
+  CHECK_FALSE(r->ok);
+  CHECK(r->bad_seq == static_cast<std::int64_t>(entries.size()));
+  CHECK_THAT(r->failure,
+             Catch::Contains("consent violation") && Catch::Contains("was revoked at seq"));
+
+  // Other forgeries replay as violations too.
+  auto forge = [&](const Json& meta) {
+    std::vector<std::string> es(entries.begin(), entries.end() - 1);  // before the revocation
+    es.push_back(make_entry(static_cast<std::int64_t>(es.size()), test::kNow + 5,
+                            kind::kExportCreated, meta));
+    Result<VerifyReport> v =
+        verify_package(test::build_package(log.origin(), es, key, log.verifier_key()), o);
+    REQUIRE(v.is_ok());
+    return *v;
+  };
+  Json wider = real_export["meta"];
+  wider["categories"] = {"mood", "notes"};
+  CHECK_THAT(forge(wider).failure, Catch::Contains("does not cover"));
+  Json unknown = real_export["meta"];
+  unknown["grant"] = "gzzzzzz";
+  CHECK_THAT(forge(unknown).failure, Catch::Contains("which no earlier entry created"));
+  Json daily = real_export["meta"];
+  daily["granularity"] = "daily";
+  CHECK_THAT(forge(daily).failure, Catch::Contains("granularity"));
+  Json outside = real_export["meta"];
+  outside.erase("from");
+  CHECK_THAT(forge(outside).failure, Catch::Contains("data window"));
+}
+
+TEST_CASE("audit replay: exports over a grant's limit fail verification",
+          "[core][consent][audit]") {
+  ConsentFixture f;
+  Grant g = f.grant({"mood"}, Granularity::kRaw, 1);
+  f.export_payload(g);
+  AuditLog log = *f.v.audit();
+  std::vector<std::string> entries;
+  for (const AuditEntry& e : *log.entries(std::nullopt)) entries.push_back(e.bytes);
+  const Json meta = (*parse_json(entries.back(), "entry"))["meta"];
+  entries.push_back(make_entry(static_cast<std::int64_t>(entries.size()), test::kNow + 1,
+                               kind::kExportCreated, meta));
+  VerifyOptions o;
+  o.key = log.verifier_key();
+  Result<VerifyReport> r =
+      verify_package(test::build_package(log.origin(), entries, *f.v.device_key(DeviceKey::kAudit),
+                                         log.verifier_key()),
+                     o);
+  REQUIRE(r.is_ok());
+  CHECK_FALSE(r->ok);
+  CHECK_THAT(r->failure,
+             Catch::Contains("export 2 under grant") && Catch::Contains("which allows 1"));
+}

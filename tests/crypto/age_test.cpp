@@ -1,0 +1,167 @@
+#include <catch2/catch.hpp>
+
+#include <sodium.h>
+
+#include "crypto/age.hpp"
+#include "crypto/bech32.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/minisign.hpp"
+
+using namespace tend::crypto;
+
+namespace {
+
+std::string encrypt(const std::string& plain, std::span<const X25519Key> to) {
+  std::string out;
+  AgeWriter w(to, [&](std::span<const std::uint8_t> b) {
+    out.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return true;
+  });
+  // Feed in uneven pieces: chunking must not depend on how data arrives.
+  std::size_t pos = 0, step = 1;
+  while (pos < plain.size()) {
+    const std::size_t n = std::min(step, plain.size() - pos);
+    REQUIRE(w.write(std::string_view(plain).substr(pos, n)));
+    pos += n;
+    step = step * 3 + 7;
+  }
+  REQUIRE(w.finish());
+  return out;
+}
+
+std::size_t header_length(const std::string& file) {
+  return file.find('\n', file.find("\n---") + 1) + 1;
+}
+
+}  // namespace
+
+TEST_CASE("bech32 follows BIP 173", "[crypto][bech32]") {
+  for (const char* valid : {"A12UEL5L", "a12uel5l", "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+                            "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w"}) {
+    INFO(valid);
+    CHECK(bech32_decode(valid).has_value());
+  }
+  for (const char* invalid : {"A1G7SGD8", "10a06t8", "1qzzfhee", "x1b4n0q5v", "li1dgmt3",
+                              "A12uEL5L", "abc1rzg", "a12uel5m"}) {
+    INFO(invalid);
+    CHECK_FALSE(bech32_decode(invalid).has_value());
+  }
+  const Bytes data = {0, 1, 2, 250, 255};
+  auto back = bech32_decode(bech32_encode("test", data));
+  REQUIRE(back.has_value());
+  CHECK(back->hrp == "test");
+  CHECK(back->data == data);
+}
+
+TEST_CASE("age recipients and identities", "[crypto][age]") {
+  AgeIdentity id = generate_age_identity();
+  const std::string r = format_age_recipient(id.public_key);
+  CHECK(r.rfind("age1", 0) == 0);
+  CHECK(parse_age_recipient(r) == id.public_key);
+  const std::string s = format_age_identity(id);
+  CHECK(s.rfind("AGE-SECRET-KEY-1", 0) == 0);
+  auto back = parse_age_identity(s);
+  REQUIRE(back.has_value());
+  CHECK(back->public_key == id.public_key);
+  std::string upper = r;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& bad : {upper, r.substr(0, r.size() - 1), r + "q", std::string("age1"), s,
+                                 std::string("ssh-ed25519 AAAA")}) {
+    INFO(bad);
+    CHECK_FALSE(parse_age_recipient(bad).has_value());
+  }
+  CHECK_FALSE(parse_age_identity(r).has_value());
+}
+
+TEST_CASE("HKDF-SHA-256 gives the RFC 5869 test case 1 output", "[crypto][age][kat]") {
+  const Bytes ikm(22, 0x0b);
+  const Bytes salt = *from_hex("000102030405060708090a0b0c");
+  const std::string info = "\xf0\xf1\xf2\xf3\xf4\xf5\xf6\xf7\xf8\xf9";
+  const SecretBytes okm = hkdf_sha256(ikm, salt, info);
+  CHECK(to_hex(okm.span()) == "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf");
+}
+
+TEST_CASE("age round-trips at every chunk boundary, to several recipients", "[crypto][age]") {
+  AgeIdentity a = generate_age_identity(), b = generate_age_identity(), c = generate_age_identity();
+  const X25519Key to[] = {a.public_key, b.public_key};
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, kAgeChunk - 1, kAgeChunk, kAgeChunk + 1,
+                        3 * kAgeChunk, 3 * kAgeChunk + 17}) {
+    INFO("size " << n);
+    std::string plain(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) plain[i] = static_cast<char>('a' + i % 26);
+    const std::string file = encrypt(plain, to);
+    const std::size_t chunks = n == 0 ? 1 : (n + kAgeChunk - 1) / kAgeChunk;
+    CHECK(file.size() == header_length(file) + 16 + n + 16 * chunks);
+    for (const AgeIdentity* id : {&a, &b}) {
+      AgeResult r = age_decrypt(file, std::span(id, 1));
+      CHECK(r.error == AgeError::kNone);
+      CHECK(r.plaintext == plain);
+    }
+    CHECK(age_decrypt(file, std::span(&c, 1)).error == AgeError::kNoMatch);
+  }
+}
+
+TEST_CASE("age decryption refuses truncated, extended, reordered and changed files",
+          "[crypto][age]") {
+  AgeIdentity id = generate_age_identity();
+  const X25519Key to[] = {id.public_key};
+  const std::string plain(3 * kAgeChunk + 100, 'x');
+  const std::string file = encrypt(plain, to);
+  const std::size_t hdr = header_length(file);
+  const std::size_t full = kAgeChunk + 16;
+  const std::size_t body = hdr + 16;  // after the payload nonce
+  auto decrypt = [&](const std::string& f) { return age_decrypt(f, std::span(&id, 1)).error; };
+
+  CHECK(decrypt(file.substr(0, file.size() - 1)) == AgeError::kPayload);  // last byte cut
+  CHECK(decrypt(file.substr(0, body + 3 * full)) == AgeError::kPayload);  // final chunk dropped
+  CHECK(decrypt(file.substr(0, body + full)) == AgeError::kPayload);      // cut at a boundary
+  CHECK(decrypt(file + "x") == AgeError::kPayload);                       // extended
+  CHECK(decrypt(file.substr(0, body)) == AgeError::kPayload);             // no chunks
+  CHECK(decrypt(file.substr(0, hdr + 10)) == AgeError::kHeader);          // short nonce
+  std::string swapped = file;
+  std::copy(file.begin() + static_cast<std::ptrdiff_t>(body + full),
+            file.begin() + static_cast<std::ptrdiff_t>(body + 2 * full),
+            swapped.begin() + static_cast<std::ptrdiff_t>(body));
+  std::copy(file.begin() + static_cast<std::ptrdiff_t>(body),
+            file.begin() + static_cast<std::ptrdiff_t>(body + full),
+            swapped.begin() + static_cast<std::ptrdiff_t>(body + full));
+  CHECK(decrypt(swapped) == AgeError::kPayload);  // reordered
+  std::string flipped = file;
+  flipped[body + 5] ^= 1;
+  CHECK(decrypt(flipped) == AgeError::kPayload);
+  std::string mac = file;
+  mac[hdr - 5] = mac[hdr - 5] == 'A' ? 'B' : 'A';
+  CHECK(decrypt(mac) != AgeError::kNone);  // the MAC line changed
+  std::string stanza = file;
+  stanza[file.find("-> X25519 ") + 12] ^= 1;
+  CHECK(decrypt(stanza) != AgeError::kNone);
+  CHECK(decrypt("age-encryption.org/v2\n") == AgeError::kHeader);
+  CHECK(decrypt("") == AgeError::kHeader);
+  std::string crlf = file;
+  crlf.replace(crlf.find('\n'), 1, "\r\n");
+  CHECK(decrypt(crlf) == AgeError::kHeader);
+}
+
+TEST_CASE("minisign signatures verify only for their data, comment and key", "[crypto][minisign]") {
+  KeyPair kp = generate_keypair();
+  const MinisignKey key = minisign_key(kp.public_key);
+  const std::string data = "the bundle";
+  Blake2b512Hasher h;
+  h.update(as_bytes(data));
+  const std::string sig = minisign_sign(kp, h.finish(), "untrusted", "grant=g2345ab audit_seq=4");
+  MinisignResult ok = minisign_verify(sig, as_bytes(data), key);
+  CHECK(ok.status == MinisignStatus::kOk);
+  CHECK(ok.trusted_comment == "grant=g2345ab audit_seq=4");
+  CHECK(minisign_verify(sig, as_bytes("the bundlE"), key).status == MinisignStatus::kBadSignature);
+  std::string comment = sig;
+  comment.replace(comment.find("audit_seq=4"), 11, "audit_seq=5");
+  CHECK(minisign_verify(comment, as_bytes(data), key).status == MinisignStatus::kBadSignature);
+  CHECK(minisign_verify(sig, as_bytes(data), minisign_key(generate_keypair().public_key)).status ==
+        MinisignStatus::kWrongKey);
+  CHECK(minisign_verify("untrusted comment: x\nnot base64\n", as_bytes(data), key).status ==
+        MinisignStatus::kMalformed);
+  auto parsed = parse_minisign_public_key(minisign_public_key_file(kp.public_key));
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->key == kp.public_key);
+  CHECK(parse_minisign_public_key(minisign_public_key_line(kp.public_key))->key_id == key.key_id);
+}
