@@ -130,20 +130,7 @@ Status cmd_app_list(Context& ctx) {
 }
 
 Status cmd_app_rm(Context& ctx) {
-  Result<std::int64_t> id = parse_int(ctx.args[0], "id", 1, INT64_MAX);
-  if (!id.is_ok()) return id.status();
-  Status s = ctx.open_vault();
-  if (!s.is_ok()) return s;
-  Result<AuditLog> audit = ctx.v().audit();
-  if (!audit.is_ok()) return audit.status();
-  s = remove_app_session(ctx.v().db(), *audit, *id, ctx.now);
-  if (!s.is_ok()) return s;
-  if (ctx.json) {
-    ctx.print_json({{"deleted", *id}});
-  } else {
-    ctx.out() << fmt::format("Deleted app session {}.\n", *id);
-  }
-  return Status::ok();
+  return remove_by_id(ctx, "app session", remove_app_session);
 }
 
 }  // namespace tend::cli

@@ -103,6 +103,23 @@ Result<std::optional<std::int64_t>> time_option(Context& ctx, const char* name, 
   return std::optional<std::int64_t>(at->utc);
 }
 
+Status remove_by_id(Context& ctx, const char* noun, RemoveFn remove) {
+  Result<std::int64_t> id = parse_int(ctx.args[0], "id", 1, INT64_MAX);
+  if (!id.is_ok()) return id.status();
+  Status s = ctx.open_vault();
+  if (!s.is_ok()) return s;
+  Result<AuditLog> audit = ctx.v().audit();
+  if (!audit.is_ok()) return audit.status();
+  s = remove(ctx.v().db(), *audit, *id, ctx.now);
+  if (!s.is_ok()) return s;
+  if (ctx.json) {
+    ctx.print_json({{"deleted", *id}});
+  } else {
+    *ctx.io.out << fmt::format("Deleted {} {}.\n", noun, *id);
+  }
+  return Status::ok();
+}
+
 Result<std::int64_t> parse_int(const std::string& text, const char* what, std::int64_t lo,
                                std::int64_t hi) {
   std::int64_t v = 0;

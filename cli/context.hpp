@@ -82,6 +82,11 @@ Result<crypto::SecretBytes> new_passphrase(Context& ctx, const std::optional<std
 // The UTC time given for option `name` (e.g. --from), read in `role`; none if absent.
 Result<std::optional<std::int64_t>> time_option(Context& ctx, const char* name, TimeRole role);
 
+// `tend mood rm ID` and `tend app rm ID`: parse the id, unlock, delete with
+// its audit entry, report. `noun` names the entry ("mood entry").
+using RemoveFn = Status (*)(Db&, AuditLog&, std::int64_t, std::int64_t);
+Status remove_by_id(Context& ctx, const char* noun, RemoveFn remove);
+
 // Parses a whole decimal integer within [lo, hi]; `what` names it in errors.
 Result<std::int64_t> parse_int(const std::string& text, const char* what, std::int64_t lo,
                                std::int64_t hi);

@@ -235,20 +235,7 @@ Status cmd_mood_edit(Context& ctx) {
 }
 
 Status cmd_mood_rm(Context& ctx) {
-  Result<std::int64_t> id = parse_int(ctx.args[0], "id", 1, INT64_MAX);
-  if (!id.is_ok()) return id.status();
-  Status s = ctx.open_vault();
-  if (!s.is_ok()) return s;
-  Result<AuditLog> audit = ctx.v().audit();
-  if (!audit.is_ok()) return audit.status();
-  s = remove_mood(ctx.v().db(), *audit, *id, ctx.now);
-  if (!s.is_ok()) return s;
-  if (ctx.json) {
-    ctx.print_json({{"deleted", *id}});
-  } else {
-    ctx.out() << fmt::format("Deleted mood entry {}.\n", *id);
-  }
-  return Status::ok();
+  return remove_by_id(ctx, "mood entry", remove_mood);
 }
 
 }  // namespace tend::cli

@@ -84,6 +84,12 @@ const Command* find_command(std::string_view name) {
   return nullptr;
 }
 
+std::size_t name_width() {
+  std::size_t w = 0;
+  for (const Command& c : commands()) w = std::max(w, c.name.size());
+  return w + 2;
+}
+
 void print_overview(std::ostream& os) {
   os << "tend — a private, encrypted journal for mood and mental-health app use\n\n"
         "Usage: tend [--vault DIR] [--json] COMMAND [ARGS] [OPTIONS]\n";
@@ -93,7 +99,7 @@ void print_overview(std::ostream& os) {
       group = c.group;
       os << "\n" << group << ":\n";
     }
-    os << fmt::format("  {:<12}{}\n", c.name, c.summary);
+    os << fmt::format("  {:<{}}{}\n", c.name, name_width(), c.summary);
   }
   os << "\nGlobal options:\n";
   po::options_description globals;
@@ -120,7 +126,7 @@ void print_group_help(std::ostream& os, std::string_view group) {
   os << fmt::format("Usage: tend {} COMMAND\n\n", group);
   for (const Command& c : commands()) {
     if (c.name.substr(0, c.name.find(' ')) == group) {
-      os << fmt::format("  {:<12}{}\n", c.name, c.summary);
+      os << fmt::format("  {:<{}}{}\n", c.name, name_width(), c.summary);
     }
   }
 }

@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/passphrase.hpp"
 #include "core/app_use.hpp"
+#include "core/consent.hpp"
 #include "core/mood.hpp"
 #include "core/schema.hpp"
 #include "crypto/encoding.hpp"
@@ -94,6 +95,10 @@ Status cmd_status(Context& ctx) {
   if (!log.is_ok()) return log.status();
   Result<AuditHead> head = log->head();
   if (!head.is_ok()) return head.status();
+  Result<std::vector<Grant>> grants = list_grants(v.db(), /*include_inactive=*/true, ctx.now);
+  if (!grants.is_ok()) return grants.status();
+  const auto active = std::count_if(grants->begin(), grants->end(),
+                                    [&](const Grant& g) { return g.state(ctx.now) == "active"; });
 
   if (ctx.json) {
     Json last = nullptr;
@@ -118,6 +123,7 @@ Status cmd_status(Context& ctx) {
                      {{"sessions", apps->count},
                       {"apps", apps->apps},
                       {"total_duration_s", apps->total_seconds}}},
+                    {"grants", {{"active", active}, {"total", grants->size()}}},
                     {"audit", {{"size", head->size}, {"root", crypto::to_base64(head->root)}}}});
     return Status::ok();
   }
@@ -135,6 +141,7 @@ Status cmd_status(Context& ctx) {
   o << fmt::format("Last      {}\n",
                    mood->last ? format_local(mood->last->utc) : "no check-in yet");
   o << fmt::format("Streak    {} day{}\n", mood->streak_days, mood->streak_days == 1 ? "" : "s");
+  o << fmt::format("Grants    {} active ({} in all)\n", active, grants->size());
   o << fmt::format("Log head  {} entr{}, root {}\n", head->size, head->size == 1 ? "y" : "ies",
                    crypto::to_base64(head->root));
   return Status::ok();

@@ -23,7 +23,7 @@ Status errno_status(const std::string& what, const std::string& path) {
   return io_error(fmt::format("{} {}: {}", what, path, std::strerror(e)));
 }
 
-Status write_all(int fd, std::string_view data, const std::string& path) {
+Status write_loop(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
     const ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
@@ -32,8 +32,13 @@ Status write_all(int fd, std::string_view data, const std::string& path) {
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
-  if (::fsync(fd) != 0) return errno_status("cannot sync", path);
   return Status::ok();
+}
+
+Status write_all(int fd, std::string_view data, const std::string& path) {
+  Status s = write_loop(fd, data, path);
+  if (s.is_ok() && ::fsync(fd) != 0) return errno_status("cannot sync", path);
+  return s;
 }
 
 std::string parent_of(const std::string& path) {
@@ -172,16 +177,8 @@ PendingFile::~PendingFile() {
 }
 
 Status PendingFile::write(std::span<const std::uint8_t> data) {
-  std::string_view view(reinterpret_cast<const char*>(data.data()), data.size());
-  while (!view.empty()) {
-    const ssize_t n = ::write(fd_, view.data(), view.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno_status("cannot write", tmp_);
-    }
-    view.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return Status::ok();
+  return write_loop(fd_, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
+                    tmp_);
 }
 
 Status PendingFile::commit() {

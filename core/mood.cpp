@@ -34,6 +34,16 @@ MoodEntry read_row(const Statement& st) {
   return e;
 }
 
+// Binds parameters 1..6: at, utc_offset, score, energy, note, private.
+void bind_fields(Statement& st, const MoodEntry& e) {
+  st.bind(1, e.at.utc)
+      .bind(2, std::int64_t{e.at.offset_s})
+      .bind(3, std::int64_t{e.score})
+      .bind(4, e.energy ? std::optional<std::int64_t>(*e.energy) : std::nullopt)
+      .bind(5, e.note ? std::optional<std::string_view>(*e.note) : std::nullopt)
+      .bind(6, std::int64_t{e.is_private ? 1 : 0});
+}
+
 Status write_tags(Db& db, std::int64_t id, const std::vector<std::string>& tags) {
   Result<Statement> del = db.prepare("DELETE FROM mood_tag WHERE mood_id = ?;");
   if (!del.is_ok()) return del.status();
@@ -90,13 +100,8 @@ Result<std::int64_t> add_mood(Db& db, const MoodEntry& e, std::int64_t now) {
       "INSERT INTO mood (at, utc_offset, score, energy, note, private, created)"
       " VALUES (?, ?, ?, ?, ?, ?, ?);");
   if (!st.is_ok()) return st.status();
-  st->bind(1, e.at.utc)
-      .bind(2, std::int64_t{e.at.offset_s})
-      .bind(3, std::int64_t{e.score})
-      .bind(4, e.energy ? std::optional<std::int64_t>(*e.energy) : std::nullopt)
-      .bind(5, e.note ? std::optional<std::string_view>(*e.note) : std::nullopt)
-      .bind(6, std::int64_t{e.is_private ? 1 : 0})
-      .bind(7, now);
+  bind_fields(*st, e);
+  st->bind(7, now);
   Status s = st->run();
   if (!s.is_ok()) return s.with_context("cannot add mood entry");
   const std::int64_t id = db.last_insert_rowid();
@@ -155,13 +160,8 @@ Status update_mood(Db& db, const MoodEntry& e) {
       "UPDATE mood SET at = ?, utc_offset = ?, score = ?, energy = ?, note = ?, private = ?"
       " WHERE id = ?;");
   if (!st.is_ok()) return st.status();
-  st->bind(1, e.at.utc)
-      .bind(2, std::int64_t{e.at.offset_s})
-      .bind(3, std::int64_t{e.score})
-      .bind(4, e.energy ? std::optional<std::int64_t>(*e.energy) : std::nullopt)
-      .bind(5, e.note ? std::optional<std::string_view>(*e.note) : std::nullopt)
-      .bind(6, std::int64_t{e.is_private ? 1 : 0})
-      .bind(7, e.id);
+  bind_fields(*st, e);
+  st->bind(7, e.id);
   Status s = st->run();
   if (!s.is_ok()) return s;
   if (db.changes() == 0) return not_found(fmt::format("no mood entry with id {}", e.id));

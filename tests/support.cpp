@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -48,10 +49,10 @@ CreatedVault make_vault(const std::string& dir, const std::string& passphrase) {
   return std::move(v).value();
 }
 
-CliResult tend_cli(const std::vector<std::string>& args,
-                   const std::map<std::string, std::string>& env, std::int64_t now) {
+namespace {
+CliResult run_cli(const std::vector<std::string>& args,
+                  const std::map<std::string, std::string>& env, std::int64_t now, cli::Io io) {
   std::ostringstream out, err;
-  cli::Io io;
   io.out = &out;
   io.err = &err;
   io.getenv = [&env](const char* name) -> const char* {
@@ -59,13 +60,36 @@ CliResult tend_cli(const std::vector<std::string>& args,
     return it == env.end() ? nullptr : it->second.c_str();
   };
   io.now = [now] { return now; };
-  io.has_terminal = false;
   io.test_only_kdf = crypto::test_only_insecure_kdf_params();
   CliResult r;
   r.code = cli::run(args, io);
   r.out = out.str();
   r.err = err.str();
   return r;
+}
+}  // namespace
+
+CliResult tend_cli(const std::vector<std::string>& args,
+                   const std::map<std::string, std::string>& env, std::int64_t now) {
+  return run_cli(args, env, now, cli::Io{});
+}
+
+CliResult tend_cli_with_terminal(const std::vector<std::string>& args,
+                                 const std::map<std::string, std::string>& env,
+                                 std::vector<std::string> answers,
+                                 std::vector<std::string>* prompts) {
+  cli::Io io;
+  io.has_terminal = true;
+  auto queue = std::make_shared<std::vector<std::string>>(std::move(answers));
+  io.read_terminal_secret = [queue,
+                             prompts](const std::string& prompt) -> Result<crypto::SecretBytes> {
+    prompts->push_back(prompt);
+    if (queue->empty()) return not_found("no more answers");
+    const std::string a = queue->front();
+    queue->erase(queue->begin());
+    return secret(a);
+  };
+  return run_cli(args, env, kNow, std::move(io));
 }
 
 ProcResult run_process(const std::vector<std::string>& argv,

@@ -46,6 +46,12 @@ struct CliResult {
 // terminal, and `env` as the whole environment.
 CliResult tend_cli(const std::vector<std::string>& args,
                    const std::map<std::string, std::string>& env, std::int64_t now = kNow);
+// The same, with a terminal that answers each prompt with the next of
+// `answers`; the prompts shown are appended to `prompts`.
+CliResult tend_cli_with_terminal(const std::vector<std::string>& args,
+                                 const std::map<std::string, std::string>& env,
+                                 std::vector<std::string> answers,
+                                 std::vector<std::string>* prompts);
 
 struct ProcResult {
   int code = -1;  // exit code, or -signal

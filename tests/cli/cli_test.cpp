@@ -1,6 +1,8 @@
 // The CLI run in-process: output shapes, exit codes, and that refusals write nothing.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include "core/json.hpp"
 #include "crypto/age.hpp"
 #include "tests/support.hpp"
@@ -392,4 +394,45 @@ TEST_CASE("grant and export refusals: one line, the right code, nothing half-wri
   CHECK(f.run({"grant", "revoke", id}).code == 65);
   CHECK(f.json({"grant", "list"})["count"] == 0);
   CHECK(f.json({"grant", "list", "--all"})["grants"][0]["state"] == "revoked");
+}
+
+TEST_CASE("on a terminal, init asks twice and refuses a mismatch; unlocking asks once", "[cli]") {
+  test::TempDir dir;
+  const std::map<std::string, std::string> env = {{"TEND_VAULT", dir / "v"}};
+  std::vector<std::string> prompts;
+  test::CliResult mismatch = test::tend_cli_with_terminal(
+      {"init"}, env, {"first passphrase", "second passphrase"}, &prompts);
+  CHECK(mismatch.code == 64);
+  CHECK_THAT(mismatch.err, Catch::Contains("do not match"));
+  CHECK(prompts == std::vector<std::string>{"New passphrase: ", "Repeat it: "});
+  CHECK(test::fingerprint(dir / "v").empty());
+
+  prompts.clear();
+  REQUIRE(
+      test::tend_cli_with_terminal({"init"}, env, {"same passphrase", "same passphrase"}, &prompts)
+          .code == 0);
+  prompts.clear();
+  CHECK(test::tend_cli_with_terminal({"status"}, env, {"same passphrase"}, &prompts).code == 0);
+  CHECK(prompts == std::vector<std::string>{"Passphrase: "});
+  prompts.clear();
+  CHECK(test::tend_cli_with_terminal({"passwd"}, env,
+                                     {"same passphrase", "newer one!", "newer one!"}, &prompts)
+            .code == 0);
+  CHECK(prompts == std::vector<std::string>{"Passphrase: ", "New passphrase: ", "Repeat it: "});
+}
+
+TEST_CASE("the passphrase is read from the first line of --passphrase-fd", "[cli]") {
+  Fixture f;
+  std::map<std::string, std::string> env = f.env;
+  env.erase("TEND_PASSPHRASE");
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const std::string line = std::string(test::kPassphrase) + "\nsecond line ignored\n";
+  REQUIRE(::write(fds[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+  ::close(fds[1]);
+  test::CliResult r = tend_cli({"status", "--passphrase-fd", std::to_string(fds[0])}, env);
+  ::close(fds[0]);
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(tend_cli({"status", "--passphrase-fd", "3", "--passphrase-file", "x"}, env).code == 64);
 }
