@@ -15,29 +15,10 @@ constexpr std::size_t kFileKeyBytes = 16;
 constexpr std::size_t kTag = crypto_aead_chacha20poly1305_ietf_ABYTES;
 
 std::string b64_raw(std::span<const std::uint8_t> b) {
-  if (b.empty()) return {};
-  std::string out(sodium_base64_encoded_len(b.size(), sodium_base64_VARIANT_ORIGINAL_NO_PADDING),
-                  '\0');
-  sodium_bin2base64(out.data(), out.size(), b.data(), b.size(),
-                    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-  out.pop_back();
-  return out;
+  return to_base64(b, Padding::kUnpadded);
 }
-
-// Canonical unpadded base64 only.
 std::optional<Bytes> from_b64_raw(std::string_view s) {
-  if (s.empty()) return Bytes{};
-  Bytes out(s.size() * 3 / 4 + 3);
-  std::size_t len = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out.data(), out.size(), s.data(), s.size(), nullptr, &len, &end,
-                        sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0 ||
-      end != s.data() + s.size()) {
-    return std::nullopt;
-  }
-  out.resize(len);
-  if (b64_raw(out) != s) return std::nullopt;
-  return out;
+  return from_base64(s, Padding::kUnpadded);
 }
 
 void chunk_nonce(std::uint64_t counter, bool last, std::uint8_t nonce[12]) {

@@ -28,29 +28,35 @@ std::optional<Bytes> from_hex(std::string_view text) {
   return out;
 }
 
-std::string to_base64(std::span<const std::uint8_t> bytes) {
+namespace {
+int sodium_variant(Padding p) {
+  return p == Padding::kPadded ? sodium_base64_VARIANT_ORIGINAL
+                               : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+}
+}  // namespace
+
+std::string to_base64(std::span<const std::uint8_t> bytes, Padding padding) {
   if (bytes.empty()) return {};
-  const std::size_t len = sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL);
-  std::string out(len, '\0');
-  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
+  const int variant = sodium_variant(padding);
+  std::string out(sodium_base64_encoded_len(bytes.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), variant);
   out.pop_back();  // trailing NUL
   return out;
 }
 
-std::optional<Bytes> from_base64(std::string_view text) {
+std::optional<Bytes> from_base64(std::string_view text, Padding padding) {
   if (text.empty()) return Bytes{};
   Bytes out(text.size() / 4 * 3 + 3);
   std::size_t len = 0;
   const char* end = nullptr;
   if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &len, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+                        sodium_variant(padding)) != 0 ||
       end != text.data() + text.size()) {
     return std::nullopt;
   }
   out.resize(len);
   // Round-trip to reject non-canonical encodings (stray bits in the last symbol).
-  if (to_base64(out) != text) return std::nullopt;
+  if (to_base64(out, padding) != text) return std::nullopt;
   return out;
 }
 

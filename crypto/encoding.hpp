@@ -18,10 +18,13 @@ std::string to_hex(std::span<const std::uint8_t> bytes);
 // Lowercase hex only; nullopt on odd length, uppercase or any other character.
 std::optional<Bytes> from_hex(std::string_view text);
 
-// Standard base64 (RFC 4648 §4) with padding.
-std::string to_base64(std::span<const std::uint8_t> bytes);
-// Rejects whitespace, missing or extra padding, and non-canonical trailing bits.
-std::optional<Bytes> from_base64(std::string_view text);
+// Standard base64 (RFC 4648 §4), with `=` padding (tend's formats, signed
+// notes, minisign) or without it (age).
+enum class Padding { kPadded = 0, kUnpadded = 1 };
+std::string to_base64(std::span<const std::uint8_t> bytes, Padding padding = Padding::kPadded);
+// Canonical encodings only: rejects whitespace, wrong padding for the variant,
+// and non-canonical trailing bits (RFC 4648 §3.5).
+std::optional<Bytes> from_base64(std::string_view text, Padding padding = Padding::kPadded);
 
 // Well-formed UTF-8: no overlong forms, surrogates or values past U+10FFFF.
 bool valid_utf8(std::string_view s);
