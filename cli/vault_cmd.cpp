@@ -1,4 +1,6 @@
 // Vault commands: init, status, passwd, recover, identity.
+#include <sodium.h>
+
 #include <ostream>
 
 #include <fmt/format.h>
@@ -59,7 +61,12 @@ Status cmd_init(Context& ctx) {
   if (!pass.is_ok()) return pass.status();
   Result<CreatedVault> created = Vault::create(ctx.vault_dir, *pass, kdf, ctx.now);
   if (!created.is_ok()) return created.status().with_context("cannot create vault");
-  const std::string recovery = crypto::format_recovery_key(created->recovery_key);
+  // The typable recovery key exists outside guarded memory only while it is printed.
+  std::string recovery = crypto::format_recovery_key(created->recovery_key);
+  struct Wipe {
+    std::string& s;
+    ~Wipe() { sodium_memzero(s.data(), s.size()); }
+  } wipe{recovery};
   const VaultHeader& h = created->vault.header();
   if (ctx.json) {
     ctx.print_json(
