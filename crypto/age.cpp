@@ -257,12 +257,51 @@ const char* age_error_message(AgeError e) {
       return "the age header MAC does not verify (the header was changed)";
     case AgeError::kPayload:
       return "the age payload is truncated, extended or was changed";
+    case AgeError::kArmor:
+      return "malformed ASCII armor";
   }
   return "age error";
 }
 
+std::optional<std::string> age_dearmor(std::string_view in) {
+  constexpr std::string_view kBegin = "-----BEGIN AGE ENCRYPTED FILE-----";
+  constexpr std::string_view kEnd = "-----END AGE ENCRYPTED FILE-----";
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!in.empty() && space(in.front())) in.remove_prefix(1);
+  while (!in.empty() && space(in.back())) in.remove_suffix(1);
+  std::vector<std::string_view> lines;
+  while (!in.empty()) {
+    const auto nl = in.find('\n');
+    std::string_view line = in.substr(0, nl);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    lines.push_back(line);
+    in = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
+  }
+  if (lines.size() < 2 || lines.front() != kBegin || lines.back() != kEnd) return std::nullopt;
+  std::string b64;
+  for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
+    const std::string_view line = lines[i];
+    const bool last = i + 2 == lines.size();
+    if (line.empty() || line.size() > 64 || (!last && line.size() != 64)) return std::nullopt;
+    b64 += line;
+  }
+  if (b64.empty()) return std::string();
+  auto bytes = from_base64(b64, Padding::kPadded);
+  if (!bytes) return std::nullopt;
+  return std::string(bytes->begin(), bytes->end());
+}
+
 AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identities) {
   AgeResult r;
+  const std::size_t start = file.find_first_not_of(" \t\r\n");
+  if (start != std::string_view::npos && file.substr(start, 5) == "-----") {
+    std::optional<std::string> binary = age_dearmor(file);
+    if (!binary) {
+      r.error = AgeError::kArmor;
+      return r;
+    }
+    return age_decrypt(*binary, identities);
+  }
   std::optional<Header> h = parse_header(file);
   if (!h) {
     r.error = AgeError::kHeader;

@@ -72,6 +72,7 @@ enum class AgeError {
   kNoMatch = 2,  // no stanza for these identities
   kHmac = 3,     // header MAC does not verify
   kPayload = 4,  // payload truncated, extended or tampered with
+  kArmor = 5,    // ASCII armor that is not strict PEM
 };
 const char* age_error_message(AgeError e);
 
@@ -79,6 +80,12 @@ struct AgeResult {
   AgeError error = AgeError::kNone;
   std::string plaintext;
 };
+// Decrypts a binary or an ASCII-armored (`age -a`) file.
 AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identities);
+
+// The binary file inside strict ASCII armor ("AGE ENCRYPTED FILE", RFC 7468
+// §3 strict: 64-column padded canonical base64, LF or CRLF, whitespace only
+// around the block); nullopt if it is not.
+std::optional<std::string> age_dearmor(std::string_view armored);
 
 }  // namespace tend::crypto

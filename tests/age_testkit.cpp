@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
     const std::string file = all.substr(split + 2);
     std::string expect, payload;
     std::vector<AgeIdentity> ids;
-    bool unsupported = false;
+    bool unsupported = false, armored = false;
     std::istringstream lines(meta);
     for (std::string line; std::getline(lines, line);) {
       if (line.rfind("expect: ", 0) == 0) expect = line.substr(8);
@@ -52,8 +52,8 @@ int main(int argc, char** argv) {
       if (line.rfind("identity: ", 0) == 0) {
         if (auto id = parse_age_identity(line.substr(10))) ids.push_back(std::move(*id));
       }
-      if (line.rfind("armored: ", 0) == 0 || line.rfind("compressed: ", 0) == 0 ||
-          line.rfind("passphrase: ", 0) == 0) {
+      if (line == "armored: yes") armored = true;
+      if (line.rfind("compressed: ", 0) == 0 || line.rfind("passphrase: ", 0) == 0) {
         unsupported = true;
       }
     }
@@ -61,7 +61,14 @@ int main(int argc, char** argv) {
       ++skipped;
       continue;
     }
-    const AgeResult r = age_decrypt(file, ids);
+    // Vectors marked armored are read through the armor decoder, as the
+    // reference harness does; tend's age_decrypt also detects armor itself.
+    AgeResult r;
+    if (armored && !age_dearmor(file)) {
+      r.error = AgeError::kArmor;
+    } else {
+      r = age_decrypt(file, ids);
+    }
     std::string got;
     switch (r.error) {
       case AgeError::kNone:
@@ -79,6 +86,9 @@ int main(int argc, char** argv) {
       case AgeError::kPayload:
         got = "payload failure";
         break;
+      case AgeError::kArmor:
+        got = "armor failure";
+        break;
     }
     bool ok = got == expect;
     if (ok && expect == "success") ok = to_hex(sha256(as_bytes(r.plaintext))) == payload;
@@ -89,9 +99,8 @@ int main(int argc, char** argv) {
       std::printf("FAIL %s: expected %s, got %s\n", name.c_str(), expect.c_str(), got.c_str());
     }
   }
-  std::printf(
-      "age testkit (%d vectors skipped: armor, compression, scrypt, other recipient types)\n",
-      skipped);
+  std::printf("age testkit (%d vectors skipped: compression, scrypt, other recipient types)\n",
+              skipped);
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 && passed > 0 ? 0 : 1;
 }

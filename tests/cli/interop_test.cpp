@@ -115,6 +115,17 @@ TEST_CASE("tend opens files made by age -e and signed by minisign -S", "[process
   CHECK(*parse_json(open.out, "out") == doc);
   CHECK_THAT(open.err, Catch::Contains("signature ok: made by minisign"));
 
+  // ASCII armor (age -a) opens too.
+  REQUIRE(test::run_process({"age", "-a", "-e", "-r", f.recipient, "-o", f.dir / "b.age.asc",
+                             f.dir / "plain.json"},
+                            {})
+              .code == 0);
+  test::ProcResult armored = test::run_process(
+      {kTend, "bundle", "open", f.dir / "b.age.asc", "--identity", f.dir / "key.txt"}, {});
+  INFO(armored.err);
+  CHECK(armored.code == 0);
+  CHECK(*parse_json(armored.out, "out") == doc);
+
   // Another signer's key, a changed file, another identity: each refused.
   REQUIRE(
       test::run_process({"minisign", "-G", "-W", "-p", f.dir / "o.pub", "-s", f.dir / "o.key"}, {})
