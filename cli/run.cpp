@@ -313,6 +313,16 @@ int run(const std::vector<std::string>& args, Io& io) {
             .run(),
         ctx.vm);
     po::notify(ctx.vm);
+  } catch (const po::unknown_option& e) {
+    // Suggest the nearest option this command has.
+    std::vector<std::string> names;
+    for (const auto& opt : desc.options()) {
+      if (opt->long_name() != "args") names.push_back("--" + opt->long_name());
+    }
+    const std::string given = e.get_option_name();
+    const std::string m = did_you_mean(given.substr(0, given.find('=')), names);
+    return fail(io, usage_error(e.what(), m.empty() ? fmt::format("see: tend help {}", cmd->name)
+                                                    : fmt::format("did you mean '{}'?", m)));
   } catch (const po::error& e) {
     return fail(io, usage_error(e.what(), fmt::format("see: tend help {}", cmd->name)));
   }

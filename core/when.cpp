@@ -149,9 +149,10 @@ std::optional<std::int32_t> parse_offset(std::string_view s) {
 }
 
 Result<Instant> parse_absolute(std::string_view text, std::int64_t now, TimeRole role) {
-  // HH:MM
-  if (text.size() == 5 && text[2] == ':') {
-    auto h = digits(text, 0, 2), m = digits(text, 3, 2);
+  // HH:MM (or H:MM)
+  if ((text.size() == 5 && text[2] == ':') || (text.size() == 4 && text[1] == ':')) {
+    const std::size_t hw = text.size() - 3;
+    auto h = digits(text, 0, hw), m = digits(text, hw + 1, 2);
     if (!h || !m || *h > 23 || *m > 59) return bad_time(text);
     std::tm tm = local_tm(now);
     std::int64_t t = from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, *h, *m, 0);

@@ -6,7 +6,7 @@
 //
 // Grammar (docs/time-grammar.md):
 //   now | today | yesterday
-//   HH:MM                           today at that local time
+//   HH:MM (or H:MM)                 today at that local time
 //   YYYY-MM-DD                      a local date
 //   YYYY-MM-DD[T| ]HH:MM[:SS[.f]]   a local date-time...
 //     [Z | ±HH | ±HH:MM | ±HHMM]    ...or one with an explicit offset

@@ -186,6 +186,10 @@ TEST_CASE("bad input gets one clear line, the right exit code, and writes nothin
   }
   CHECK_THAT(f.run({"mod"}).err, Catch::Contains("tend: hint: did you mean 'mood'?"));
   CHECK_THAT(f.run({"mood", "lst"}).err, Catch::Contains("did you mean 'mood list'?"));
+  CHECK_THAT(f.run({"mood", "add", "5", "--enrgy", "3"}).err,
+             Catch::Contains("did you mean '--energy'?"));
+  CHECK_THAT(f.run({"mood", "list", "--untill=today"}).err,
+             Catch::Contains("did you mean '--until'?"));
 }
 
 TEST_CASE("a missing vault, a wrong passphrase and no passphrase source", "[cli]") {

@@ -250,3 +250,31 @@ TEST_CASE("a missing vault is not found, with a hint to create one", "[core][vau
   CHECK(h.status().kind() == ErrorKind::kNotFound);
   CHECK_THAT(h.status().hint(), Catch::Contains("tend init"));
 }
+
+TEST_CASE("key slots are bound to their vault and their kind", "[core][vault][slots]") {
+  test::TempDir dir;
+  test::make_vault(dir / "a");
+  test::make_vault(dir / "b");
+  VaultHeader a = *Vault::read_header(dir / "a");
+  const VaultHeader b = *Vault::read_header(dir / "b");
+
+  SECTION("a passphrase slot copied from another vault does not open this one") {
+    *a.slot(SlotKind::kPassphrase) = *b.slot(SlotKind::kPassphrase);
+    REQUIRE(fs::replace_file(dir / "a/vault.json", serialize_header(a)).is_ok());
+    // The same passphrase, but the slot's associated data names vault b.
+    CHECK(Vault::unlock(dir / "a", secret(test::kPassphrase)).status().kind() ==
+          ErrorKind::kWrongPassphrase);
+  }
+  SECTION("a recovery slot's key cannot be presented as the passphrase slot's") {
+    a.slot(SlotKind::kPassphrase)->wrapped = a.slot(SlotKind::kRecovery)->wrapped;
+    REQUIRE(fs::replace_file(dir / "a/vault.json", serialize_header(a)).is_ok());
+    CHECK(Vault::unlock(dir / "a", secret(test::kPassphrase)).status().kind() ==
+          ErrorKind::kWrongPassphrase);
+  }
+  SECTION("the slot's associated data is the documented string") {
+    CHECK(slot_associated_data(a.vault_id, SlotKind::kPassphrase) ==
+          "tend/v1/slot:" + a.vault_id + ":passphrase");
+    CHECK(slot_associated_data(a.vault_id, SlotKind::kRecovery) ==
+          "tend/v1/slot:" + a.vault_id + ":recovery");
+  }
+}
