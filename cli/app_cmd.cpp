@@ -54,9 +54,9 @@ Status cmd_app_log(Context& ctx) {
     return usage_error("how long? give --minutes N or --duration 1h20m");
   }
   if (minutes) {
-    Result<std::int64_t> m = parse_int(*minutes, "minutes", 1, 24 * 60);
+    Result<std::int64_t> m = parse_int(*minutes, "minutes", 1, std::int64_t{24} * 60);
     if (!m.is_ok()) return m.status();
-    s.duration_s = *m * 60;
+    s.duration_s = *m * std::int64_t{60};
   } else {
     Result<std::int64_t> d = parse_duration(*duration);
     if (!d.is_ok()) return d.status();

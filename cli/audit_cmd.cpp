@@ -17,7 +17,7 @@ namespace tend::cli {
 namespace {
 
 constexpr std::size_t kMaxPackageBytes = std::size_t{4} << 30;
-constexpr std::size_t kMaxNoteBytes = 64 * 1024;
+constexpr std::size_t kMaxNoteBytes = std::size_t{64} * 1024;
 
 // --key takes a verifier key or a file whose first line is one.
 Result<std::string> read_key_option(const std::string& value) {

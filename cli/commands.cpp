@@ -7,7 +7,7 @@ void no_options(boost::program_options::options_description&) {}
 }  // namespace
 
 std::span<const Command> commands() {
-  static const Command kCommands[] = {
+  static const Command commands_table[] = {
       {"init", "[--kdf interactive|moderate|sensitive]",
        "create a vault; prints the recovery key once", "Vault", Needs::kVaultDir, 0, 0, opts_init,
        cmd_init},
@@ -63,7 +63,7 @@ std::span<const Command> commands() {
        "verify an audit package; needs no vault and no passphrase", "Audit", Needs::kNothing, 1, 1,
        opts_audit_verify, cmd_audit_verify},
   };
-  return kCommands;
+  return commands_table;
 }
 
 }  // namespace tend::cli

@@ -22,7 +22,7 @@ namespace tend::cli {
 namespace {
 
 constexpr std::size_t kMaxBundleBytes = std::size_t{1} << 30;
-constexpr std::int64_t kDefaultValidity = 30 * 86400;
+constexpr std::int64_t kDefaultValidity = std::int64_t{30} * 86400;
 
 Json when_json(std::optional<std::int64_t> t) {
   return t ? Json(format_iso(local_instant(*t))) : Json(nullptr);
@@ -95,7 +95,7 @@ std::vector<std::string> split_list(const std::string& s) {
 }
 
 Result<std::string> read_small_file(const std::string& path, const char* what) {
-  Result<std::string> text = fs::read_file(path, 64 * 1024);
+  Result<std::string> text = fs::read_file(path, std::size_t{64} * 1024);
   if (!text.is_ok()) return text.status().with_context(what);
   return text;
 }
@@ -411,7 +411,8 @@ Status cmd_bundle_open(Context& ctx) {
     }
   }
   Result<crypto::SecretBytes> id_text = [&]() -> Result<crypto::SecretBytes> {
-    Result<std::string> t = fs::read_file(*ctx.opt<std::string>("identity"), 64 * 1024);
+    Result<std::string> t =
+        fs::read_file(*ctx.opt<std::string>("identity"), std::size_t{64} * 1024);
     if (!t.is_ok()) return t.status().with_context("--identity");
     crypto::SecretBytes s = crypto::SecretBytes::from(crypto::as_bytes(*t));
     sodium_memzero(t->data(), t->size());

@@ -21,7 +21,8 @@ namespace tend::cli {
 namespace {
 
 std::string kdf_description(const crypto::KdfParams& p) {
-  return fmt::format("Argon2id, {} MiB, {} passes", p.memlimit / (1024 * 1024), p.opslimit);
+  return fmt::format("Argon2id, {} MiB, {} passes", p.memlimit / (std::uint64_t{1} << 20),
+                     p.opslimit);
 }
 
 }  // namespace

@@ -269,7 +269,7 @@ Result<Grant> revoke_grant(Db& db, AuditLog& audit, const std::string& id,
 }
 
 Status check_export_allowed(const Grant& g, std::int64_t now) {
-  auto refuse = [](std::string why) {
+  auto refuse = [](const std::string& why) {
     return Status::error(ErrorKind::kConsentRefused, "export refused: " + why);
   };
   if (g.revoked_at)

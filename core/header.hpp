@@ -28,7 +28,7 @@ namespace tend {
 
 constexpr int kHeaderVersion = 1;
 constexpr int kOldestHeaderVersion = 1;
-constexpr std::size_t kMaxHeaderBytes = 64 * 1024;
+constexpr std::size_t kMaxHeaderBytes = std::size_t{64} * 1024;
 constexpr std::size_t kVaultIdBytes = 16;
 
 enum class SlotKind { kPassphrase = 1, kRecovery = 2 };

@@ -22,10 +22,11 @@ std::vector<std::string> pii_categories(const Grant& g) {
 }
 
 Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now) {
-  static const std::map<std::string, std::string> kPurposeCategory = {{"care", "Health care"},
-                                                                      {"research", "Research"},
-                                                                      {"personal", "Personal use"},
-                                                                      {"other", "Other"}};
+  static const std::map<std::string, std::string> purpose_categories = {
+      {"care", "Health care"},
+      {"research", "Research"},
+      {"personal", "Personal use"},
+      {"other", "Other"}};
   Json events = Json::array({{{"event", "given"}, {"time", g.created}}});
   if (g.revoked_at) events.push_back({{"event", "withdrawn"}, {"time", *g.revoked_at}});
   const std::string termination =
@@ -33,7 +34,7 @@ Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now) {
                    : "Ends at " + format_iso(local_instant(g.expires)) +
                          " or when the PII principal revokes it (tend grant revoke " + g.id + ")";
   Json purpose = {{"purpose", g.purpose},
-                  {"purposeCategory", Json::array({kPurposeCategory.at(g.purpose_category)})},
+                  {"purposeCategory", Json::array({purpose_categories.at(g.purpose_category)})},
                   {"consentType", "EXPLICIT"},
                   {"piiCategory", pii_categories(g)},
                   {"primaryPurpose", true},

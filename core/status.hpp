@@ -60,8 +60,8 @@ class [[nodiscard]] Result {
 
   bool is_ok() const { return v_.index() == 1; }
   const Status& status() const {
-    static const Status kOk;
-    return v_.index() == 0 ? std::get<0>(v_) : kOk;
+    static const Status ok;
+    return v_.index() == 0 ? std::get<0>(v_) : ok;
   }
   T& value() & { return std::get<1>(v_); }
   const T& value() const& { return std::get<1>(v_); }

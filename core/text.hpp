@@ -15,7 +15,7 @@ using crypto::valid_utf8;
 Status check_label(std::string_view value, std::string_view what, std::size_t max_bytes);
 
 // A note: valid UTF-8, at most kMaxNoteBytes, no control characters but tab and newline.
-constexpr std::size_t kMaxNoteBytes = 64 * 1024;
+constexpr std::size_t kMaxNoteBytes = std::size_t{64} * 1024;
 Status check_note(std::string_view note);
 
 }  // namespace tend

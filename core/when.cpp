@@ -126,7 +126,7 @@ Result<Instant> parse_relative(std::string_view text, std::int64_t now) {
     total += n * unit;
     rest.remove_prefix(static_cast<std::size_t>(p - rest.data()) + 1);
   }
-  if (total > 100 * 366 * kDay) return bad_time(text, "too far back");
+  if (total > std::int64_t{100} * 366 * kDay) return bad_time(text, "too far back");
   return local_instant(now - total);
 }
 
@@ -196,7 +196,7 @@ Result<Instant> parse_absolute(std::string_view text, std::int64_t now, TimeRole
   if (!offset) return bad_time(text, "bad UTC offset");
   const std::int64_t utc =
       (days_from_civil(*y, static_cast<unsigned>(*mo), static_cast<unsigned>(*d)) * kDay) +
-      *h * 3600 + *mi * 60 + sec - *offset;
+      std::int64_t{*h} * 3600 + std::int64_t{*mi} * 60 + sec - *offset;
   return Instant{utc, *offset};
 }
 

@@ -41,7 +41,7 @@ AgeIdentity generate_age_identity();
 SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
                         std::string_view info);
 
-constexpr std::size_t kAgeChunk = 64 * 1024;
+constexpr std::size_t kAgeChunk = std::size_t{64} * 1024;
 
 class AgeWriter {
  public:

@@ -19,7 +19,7 @@ int symbol_value(std::uint8_t c) {
   if (c == 'O') c = '0';
   if (c == 'I' || c == 'L') c = '1';
   for (int i = 0; i < 32; ++i) {
-    if (kAlphabet[i] == c) return i;
+    if (static_cast<std::uint8_t>(kAlphabet[i]) == c) return i;
   }
   return -1;
 }
