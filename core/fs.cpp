@@ -41,14 +41,14 @@ Status write_all(int fd, std::string_view data, const std::string& path) {
   return s;
 }
 
+}  // namespace
+
 std::string parent_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
   if (slash == 0) return "/";
   return path.substr(0, slash);
 }
-
-}  // namespace
 
 bool exists(const std::string& path) {
   struct stat st {};
@@ -124,9 +124,7 @@ Status fsync_dir(const std::string& dir) {
   return Status::ok();
 }
 
-Status make_private_dir(const std::string& path) {
-  if (path.empty()) return usage_error("empty vault path");
-  // Parents first (0700, like `mkdir -p -m 700`).
+Status make_parent_dirs(const std::string& path) {
   for (std::size_t i = 1; i < path.size(); ++i) {
     if (path[i] != '/') continue;
     const std::string parent = path.substr(0, i);
@@ -134,6 +132,24 @@ Status make_private_dir(const std::string& path) {
       return errno_status("cannot create directory", parent);
     }
   }
+  return Status::ok();
+}
+
+Status rename_dir(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR) {
+      return Status::error(ErrorKind::kExists, fmt::format("{} exists and is not empty", to),
+                           "choose a new directory with --vault DIR");
+    }
+    return errno_status("cannot create", to);
+  }
+  return fsync_dir(parent_of(to));
+}
+
+Status make_private_dir(const std::string& path) {
+  if (path.empty()) return usage_error("empty vault path");
+  Status parents = make_parent_dirs(path);
+  if (!parents.is_ok()) return parents;
   if (::mkdir(path.c_str(), 0700) == 0) return Status::ok();
   if (errno != EEXIST) return errno_status("cannot create directory", path);
   if (!is_directory(path)) {

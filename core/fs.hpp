@@ -33,6 +33,15 @@ Status make_private_dir(const std::string& path);
 
 Status fsync_dir(const std::string& dir);
 
+// Creates the missing parents of `path` (mode 0700), like `mkdir -p -m 700 "$(dirname path)"`.
+Status make_parent_dirs(const std::string& path);
+
+// Renames directory `from` to `to`, which must be absent or an empty
+// directory (kExists otherwise); then syncs the parent directory.
+Status rename_dir(const std::string& from, const std::string& to);
+
+std::string parent_of(const std::string& path);
+
 // A new file written through a temporary name in the same directory and
 // renamed into place by commit(); destroyed uncommitted, it leaves nothing.
 class PendingFile {

@@ -59,11 +59,11 @@ std::string purpose_name(DeviceKey which) {
   return which == DeviceKey::kSigning ? "signing" : "audit";
 }
 
-// Removes what a failed create() made, so a failed init leaves nothing behind.
-void remove_partial_vault(const VaultPaths& p, bool created_dir) {
+// Removes a staging directory and what a failed create() put in it.
+void remove_staging(const VaultPaths& p) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((p.db + suffix).c_str());
   ::unlink(p.header.c_str());
-  if (created_dir) ::rmdir(p.dir.c_str());
+  ::rmdir(p.dir.c_str());
 }
 
 }  // namespace
@@ -83,12 +83,20 @@ Result<std::string> default_vault_dir(const std::function<const char*(const char
 
 Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& passphrase,
                                    const crypto::KdfParams& kdf, std::int64_t now) {
-  const VaultPaths paths = vault_paths(dir);
   Status s = check_can_create(dir);
   if (!s.is_ok()) return s;
   if (std::string why = crypto::check_kdf_params(kdf); !why.empty()) return usage_error(why);
-  const bool created_dir = !fs::exists(dir);
-  s = fs::make_private_dir(dir);
+  // The vault is built in a staging directory beside `dir` and renamed into
+  // place at the end, so an interrupted init leaves no half-made vault at `dir`.
+  std::string target = dir;
+  while (target.size() > 1 && target.back() == '/') target.pop_back();
+  if (fs::exists(target) && !fs::is_directory(target)) {
+    return Status::error(ErrorKind::kExists, fmt::format("{} exists and is not a directory", dir));
+  }
+  s = fs::make_parent_dirs(target);
+  if (!s.is_ok()) return s;
+  const VaultPaths paths = vault_paths(target + ".init-" + crypto::to_hex(crypto::random_bytes(6)));
+  s = fs::make_private_dir(paths.dir);
   if (!s.is_ok()) return s;
 
   VaultHeader h;
@@ -113,7 +121,7 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
   h.audit_key = audit.public_key;
 
   auto fail = [&](Status st) {
-    remove_partial_vault(paths, created_dir);
+    remove_staging(paths);
     return st;
   };
 
@@ -149,12 +157,13 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
 
   h.mac = compute_header_mac(h, dek);
   s = fs::create_file(paths.header, serialize_header(h));
-  if (!s.is_ok()) return fail(s);
-  s = fs::fsync_dir(dir);
+  if (s.is_ok()) s = fs::fsync_dir(paths.dir);
+  if (s.is_ok())
+    s = fs::rename_dir(paths.dir, target);  // replaces an empty `dir`, never a full one
   if (!s.is_ok()) return fail(s);
 
-  Result<Vault> v = finish_unlock(dir, std::move(h), std::move(dek));
-  if (!v.is_ok()) return fail(v.status());
+  Result<Vault> v = finish_unlock(target, std::move(h), std::move(dek));
+  if (!v.is_ok()) return v.status();
   return CreatedVault{std::move(v).value(), std::move(recovery_key)};
 }
 

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "core/fs.hpp"
 #include "core/mood.hpp"
 #include "crypto/encoding.hpp"
 #include "tests/support.hpp"
@@ -190,4 +191,35 @@ TEST_CASE("the binary verifies an audit package with an empty environment", "[pr
   INFO(r.err);
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::StartsWith("OK: 2 entries"));
+}
+
+TEST_CASE("kill -9 during init leaves no vault or a whole one, never half of one",
+          "[process][crash]") {
+  test::TempDir dir;
+  const std::map<std::string, std::string> env = {{"TEND_PASSPHRASE", test::kPassphrase}};
+  const std::string vault = dir / "v";
+  const auto start = std::chrono::steady_clock::now();
+  REQUIRE(test::run_process({kTend, "init", "--vault", vault}, env).code == 0);
+  const int full_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - start)
+                                           .count());
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> delay(0, std::max(2, full_ms));
+  int whole = 0, none = 0;
+  for (int round = 0; round < 12; ++round) {
+    (void)!std::system(("rm -rf '" + vault + "'*").c_str());
+    test::run_process({kTend, "init", "--vault", vault}, env, "", delay(rng));
+    if (test::fingerprint(vault).count("vault.json") > 0) {
+      Result<Vault> v = Vault::unlock(vault, test::secret(test::kPassphrase));
+      INFO("round " << round << ": " << v.status().message());
+      REQUIRE(v.is_ok());
+      ++whole;
+    } else {
+      // Nothing at the vault path, so a new init just works.
+      CHECK_FALSE(fs::exists(vault));
+      CHECK(test::run_process({kTend, "init", "--vault", vault}, env).code == 0);
+      ++none;
+    }
+  }
+  CHECK(whole + none == 12);
 }
