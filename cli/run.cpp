@@ -333,13 +333,14 @@ int run(const std::vector<std::string>& args, Io& io) {
   if (ctx.vm.count("args") > 0) ctx.args = ctx.vm["args"].as<std::vector<std::string>>();
   const int nargs = static_cast<int>(ctx.args.size());
   if (nargs < cmd->min_args || nargs > cmd->max_args) {
-    const std::string what = nargs < cmd->min_args
-                                 ? "missing arguments"
-                                 : fmt::format("unexpected argument '{}'",
-                                               ctx.args[static_cast<std::size_t>(cmd->max_args)]);
-    return fail(io,
-                usage_error(fmt::format("{}: usage: tend {} {}", what, cmd->name, cmd->synopsis),
-                            fmt::format("see: tend help {}", cmd->name)));
+    // Extra words are not echoed: they may be journal text typed without --note.
+    const bool missing = nargs < cmd->min_args;
+    return fail(
+        io, usage_error(fmt::format("{}: usage: tend {} {}",
+                                    missing ? "missing arguments" : "too many arguments", cmd->name,
+                                    cmd->synopsis),
+                        missing ? fmt::format("see: tend help {}", cmd->name)
+                                : "text with spaces goes in quotes, a note in --note TEXT"));
   }
   ctx.json = ctx.flag("json");
 

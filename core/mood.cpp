@@ -75,8 +75,8 @@ Status validate_mood(MoodEntry& e) {
     Status s = check_label(tag, "tag", kMaxTagBytes);
     if (!s.is_ok()) return s;
     if (tag.find_first_of(", ") != std::string::npos) {
-      return usage_error(fmt::format("tag '{}' contains a comma or space", tag),
-                         "give each tag its own --tag");
+      // The tag itself is journal content: it stays out of the message.
+      return usage_error("a tag contains a comma or space", "give each tag its own --tag");
     }
     std::transform(tag.begin(), tag.end(), tag.begin(), [](char c) {
       return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;

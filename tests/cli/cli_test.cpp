@@ -152,7 +152,7 @@ TEST_CASE("bad input gets one clear line, the right exit code, and writes nothin
       {{"mood", "add", "5", "--note-file", "/nonexistent/note"}, 66, "no such file"},
       {{"mood", "add", "5", "--tag", "a,b"}, 64, "contains a comma"},
       {{"mood", "add"}, 64, "missing arguments"},
-      {{"mood", "add", "5", "6"}, 64, "unexpected argument '6'"},
+      {{"mood", "add", "5", "feeling", "low"}, 64, "too many arguments"},
       {{"mood", "add", "5", "--bogus"}, 64, "unrecognised option '--bogus'"},
       {{"mood", "edit", "99", "--score", "3"}, 66, "no mood entry with id 99"},
       {{"mood", "edit", "1"}, 64, "nothing to change"},
