@@ -184,6 +184,10 @@ TEST_CASE("bad input gets one clear line, the right exit code, and writes nothin
     CHECK(lines <= 2);
     CHECK(f.files() == before);
   }
+  // Journal text typed by mistake is never repeated in an error.
+  CHECK(f.run({"mood", "add", "5", "--tag", "secret,words"}).err.find("secret") ==
+        std::string::npos);
+  CHECK(f.run({"mood", "add", "5", "secret", "words"}).err.find("secret") == std::string::npos);
   CHECK_THAT(f.run({"mod"}).err, Catch::Contains("tend: hint: did you mean 'mood'?"));
   CHECK_THAT(f.run({"mood", "lst"}).err, Catch::Contains("did you mean 'mood list'?"));
   CHECK_THAT(f.run({"mood", "add", "5", "--enrgy", "3"}).err,
