@@ -28,15 +28,6 @@ Result<std::string> read_key_option(const std::string& value) {
   return line;
 }
 
-// Writes `data` to `path` through a temporary file; refuses to replace a file.
-Status write_new_file(const std::string& path, const std::string& data) {
-  if (fs::exists(path)) {
-    return Status::error(ErrorKind::kExists, fmt::format("{} already exists", path),
-                         "remove it or choose another name");
-  }
-  return fs::replace_file(path, data);
-}
-
 }  // namespace
 
 void opts_audit_log(po::options_description& d) {
@@ -114,17 +105,17 @@ Status cmd_audit_checkpoint(Context& ctx) {
 
 Status cmd_audit_export(Context& ctx) {
   const std::string out = *ctx.opt<std::string>("output");
-  if (fs::exists(out)) {
-    return Status::error(ErrorKind::kExists, fmt::format("{} already exists", out),
-                         "remove it or choose another name");
-  }
+  // Refused before the passphrase is asked for if FILE exists; never replaces one.
+  Result<fs::PendingFile> file = fs::PendingFile::create(out);
+  if (!file.is_ok()) return file.status();
   Status s = ctx.open_vault();
   if (!s.is_ok()) return s;
   Result<AuditLog> log = ctx.v().audit();
   if (!log.is_ok()) return log.status();
   Result<std::string> package = log->package();
   if (!package.is_ok()) return package.status();
-  s = write_new_file(out, *package);
+  s = file->write(crypto::as_bytes(*package));
+  if (s.is_ok()) s = file->commit();
   if (!s.is_ok()) return s.with_context("cannot write the audit package");
   Result<AuditHead> head = log->head();
   if (!head.is_ok()) return head.status();

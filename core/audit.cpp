@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/canonical.hpp"
 #include "crypto/encoding.hpp"
 
 namespace tend {
@@ -49,12 +50,11 @@ Result<crypto::MerkleFrontier> AuditLog::load_frontier() {
   return *f;
 }
 
-Result<std::int64_t> AuditLog::append(std::string_view kind, const Json& meta, std::int64_t time) {
-  Result<crypto::MerkleFrontier> f = load_frontier();
-  if (!f.is_ok()) return f.status();
-  const auto seq = static_cast<std::int64_t>(f->size());
+Result<std::int64_t> AuditLog::append(crypto::MerkleFrontier& f, std::string_view kind,
+                                      const Json& meta, std::int64_t time) {
+  const auto seq = static_cast<std::int64_t>(f.size());
   const std::string bytes = make_entry(seq, time, kind, meta);
-  f->append(crypto::leaf_hash(crypto::as_bytes(bytes)));
+  f.append(crypto::leaf_hash(crypto::as_bytes(bytes)));
 
   Result<Statement> ins = db_->prepare("INSERT INTO audit_entry (seq, bytes) VALUES (?, ?);");
   if (!ins.is_ok()) return ins.status();
@@ -63,20 +63,18 @@ Result<std::int64_t> AuditLog::append(std::string_view kind, const Json& meta, s
   if (!s.is_ok()) return s.with_context("cannot append to the audit log");
 
   std::vector<std::uint8_t> blob;
-  for (const crypto::Hash32& h : f->nodes()) blob.insert(blob.end(), h.begin(), h.end());
+  for (const crypto::Hash32& h : f.nodes()) blob.insert(blob.end(), h.begin(), h.end());
   Result<Statement> up =
       db_->prepare("UPDATE audit_state SET size = ?, frontier = ? WHERE id = 1;");
   if (!up.is_ok()) return up.status();
-  up->bind(1, static_cast<std::int64_t>(f->size())).bind_blob(2, blob);
+  up->bind(1, static_cast<std::int64_t>(f.size())).bind_blob(2, blob);
   s = up->run();
   if (!s.is_ok()) return s;
   return seq;
 }
 
-Status AuditLog::sign_checkpoint() {
-  Result<crypto::MerkleFrontier> f = load_frontier();
-  if (!f.is_ok()) return f.status();
-  const crypto::Checkpoint c{origin_, f->size(), f->root()};
+Status AuditLog::sign_checkpoint(const crypto::MerkleFrontier& f) {
+  const crypto::Checkpoint c{origin_, f.size(), f.root()};
   const std::string note =
       crypto::sign_note(crypto::checkpoint_text(c), origin_, key_.secret_key, key_.public_key);
   Result<Statement> st =
@@ -87,9 +85,11 @@ Status AuditLog::sign_checkpoint() {
 }
 
 Result<std::int64_t> AuditLog::record(std::string_view kind, const Json& meta, std::int64_t time) {
-  Result<std::int64_t> seq = append(kind, meta, time);
+  Result<crypto::MerkleFrontier> f = load_frontier();
+  if (!f.is_ok()) return f.status();
+  Result<std::int64_t> seq = append(*f, kind, meta, time);
   if (!seq.is_ok()) return seq;
-  Status s = sign_checkpoint();
+  Status s = sign_checkpoint(*f);
   if (!s.is_ok()) return s;
   return seq;
 }
@@ -115,10 +115,10 @@ Result<std::vector<AuditEntry>> AuditLog::entries(std::optional<std::int64_t> li
     e.seq = st->int64(0);
     const std::vector<std::uint8_t> b = st->blob(1);
     e.bytes.assign(b.begin(), b.end());
-    Result<Json> j = parse_json(e.bytes, "audit entry");
-    if (!j.is_ok()) return corrupt(fmt::format("audit entry {} is damaged", e.seq));
-    e.kind = get_string(*j, "kind").value_or("");
-    e.time = get_int(*j, "time").value_or(0);
+    const EntryHead head = scan_entry(e.bytes);
+    if (!head.error.empty()) return corrupt(fmt::format("audit entry {} is damaged", e.seq));
+    e.kind = head.kind;
+    e.time = head.time;
     out.push_back(std::move(e));
   }
   std::reverse(out.begin(), out.end());

@@ -71,10 +71,6 @@ class AuditLog {
   // entry commits together with the change it records, or not at all.
   Result<std::int64_t> record(std::string_view kind, const Json& meta, std::int64_t time);
 
-  // The parts of record(), for callers that append several entries and sign once.
-  Result<std::int64_t> append(std::string_view kind, const Json& meta, std::int64_t time);
-  Status sign_checkpoint();
-
   Result<AuditHead> head();
   // The newest `limit` entries (all if none), oldest first.
   Result<std::vector<AuditEntry>> entries(std::optional<std::int64_t> limit);
@@ -91,6 +87,10 @@ class AuditLog {
 
  private:
   Result<crypto::MerkleFrontier> load_frontier();
+  // Appends to the tree `f` (and stores the entry and the new frontier).
+  Result<std::int64_t> append(crypto::MerkleFrontier& f, std::string_view kind, const Json& meta,
+                              std::int64_t time);
+  Status sign_checkpoint(const crypto::MerkleFrontier& f);
 
   Db* db_;
   std::string origin_;
