@@ -151,6 +151,17 @@ std::string format_age_recipient(const X25519Key& public_key) {
   return bech32_encode("age", public_key);
 }
 
+bool is_low_order(const X25519Key& public_key) {
+  // Any clamped scalar is a multiple of the cofactor, so it sends exactly the
+  // small-order points (on the curve or its twist) to zero; no secret is involved.
+  std::uint8_t scalar[crypto_scalarmult_SCALARBYTES];
+  std::memset(scalar, 0x5a, sizeof scalar);
+  std::uint8_t out[crypto_scalarmult_BYTES];
+  const bool low = crypto_scalarmult(out, scalar, public_key.data()) != 0;
+  sodium_memzero(out, sizeof out);
+  return low;
+}
+
 std::optional<AgeIdentity> parse_age_identity(std::string_view text) {
   auto b = bech32_decode(text);
   if (!b || b->hrp != "age-secret-key-" || b->data.size() != 32) return std::nullopt;
@@ -291,17 +302,10 @@ std::optional<std::string> age_dearmor(std::string_view in) {
   return std::string(bytes->begin(), bytes->end());
 }
 
-AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identities) {
+namespace {
+
+AgeResult decrypt_binary(std::string_view file, std::span<const AgeIdentity> identities) {
   AgeResult r;
-  const std::size_t start = file.find_first_not_of(" \t\r\n");
-  if (start != std::string_view::npos && file.substr(start, 5) == "-----") {
-    std::optional<std::string> binary = age_dearmor(file);
-    if (!binary) {
-      r.error = AgeError::kArmor;
-      return r;
-    }
-    return age_decrypt(*binary, identities);
-  }
   std::optional<Header> h = parse_header(file);
   if (!h) {
     r.error = AgeError::kHeader;
@@ -357,6 +361,9 @@ AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identi
   }
   const SecretBytes key = hkdf_sha256(file_key->span(), as_bytes(payload.substr(0, 16)), "payload");
   payload.remove_prefix(16);
+  // Each chunk is decrypted in place at the end of the plaintext, which is
+  // sized once: the plaintext is never longer than the payload.
+  r.plaintext.reserve(payload.size());
   std::uint64_t counter = 0;
   for (;;) {
     const std::size_t full = kAgeChunk + kTag;
@@ -368,22 +375,38 @@ AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identi
     }
     std::uint8_t nonce[12];
     chunk_nonce(counter, last, nonce);
-    std::string plain(n - kTag, '\0');
+    const std::size_t at = r.plaintext.size();
+    r.plaintext.resize(at + n - kTag);
     if (crypto_aead_chacha20poly1305_ietf_decrypt(
-            reinterpret_cast<std::uint8_t*>(plain.data()), nullptr, nullptr,
+            reinterpret_cast<std::uint8_t*>(r.plaintext.data() + at), nullptr, nullptr,
             reinterpret_cast<const std::uint8_t*>(payload.data()), n, nullptr, 0, nonce,
             key.data()) != 0 ||
-        (last && plain.empty() && counter > 0)) {
+        (last && n == kTag && counter > 0)) {
       sodium_memzero(r.plaintext.data(), r.plaintext.size());
       r.plaintext.clear();
       r.error = AgeError::kPayload;
       return r;
     }
-    r.plaintext += plain;
     payload.remove_prefix(n);
     ++counter;
     if (last) return r;
   }
+}
+
+}  // namespace
+
+AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identities) {
+  const std::size_t start = file.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos || file.substr(start, 5) != "-----") {
+    return decrypt_binary(file, identities);
+  }
+  std::optional<std::string> binary = age_dearmor(file);
+  if (!binary) {
+    AgeResult r;
+    r.error = AgeError::kArmor;
+    return r;
+  }
+  return decrypt_binary(*binary, identities);  // once: armor inside armor is a header error
 }
 
 }  // namespace tend::crypto

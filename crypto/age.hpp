@@ -27,6 +27,10 @@ using X25519Key = std::array<std::uint8_t, 32>;
 // "age1..." -> public key; nullopt if not a valid X25519 recipient.
 std::optional<X25519Key> parse_age_recipient(std::string_view text);
 std::string format_age_recipient(const X25519Key& public_key);
+// Whether `public_key` is a point of small order: every shared secret with it is
+// all zeros, so a file key wrapped to it would be readable by anyone (age refuses
+// to encrypt to such a key, and so does tend).
+bool is_low_order(const X25519Key& public_key);
 
 struct AgeIdentity {
   SecretBytes secret;  // 32 bytes
@@ -80,7 +84,8 @@ struct AgeResult {
   AgeError error = AgeError::kNone;
   std::string plaintext;
 };
-// Decrypts a binary or an ASCII-armored (`age -a`) file.
+// Decrypts a binary or an ASCII-armored (`age -a`) file. Armor is unwrapped once:
+// armor inside armor is refused, as age refuses it.
 AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identities);
 
 // The binary file inside strict ASCII armor ("AGE ENCRYPTED FILE", RFC 7468

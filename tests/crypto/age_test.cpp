@@ -165,3 +165,50 @@ TEST_CASE("minisign signatures verify only for their data, comment and key", "[c
   CHECK(parsed->key == kp.public_key);
   CHECK(parse_minisign_public_key(minisign_public_key_line(kp.public_key))->key_id == key.key_id);
 }
+
+namespace {
+
+// ASCII armor as `age -a` writes it: RFC 7468 strict, 64 columns.
+std::string armor(const std::string& binary) {
+  const std::string b64 = to_base64(as_bytes(binary));
+  std::string out = "-----BEGIN AGE ENCRYPTED FILE-----\n";
+  for (std::size_t i = 0; i < b64.size(); i += 64) out += b64.substr(i, 64) + "\n";
+  return out + "-----END AGE ENCRYPTED FILE-----\n";
+}
+
+}  // namespace
+
+TEST_CASE("armor is unwrapped once: armor inside armor is refused, as age refuses it",
+          "[crypto][age][armor]") {
+  AgeIdentity id = generate_age_identity();
+  const X25519Key to[] = {id.public_key};
+  const std::string binary = encrypt("inside", to);
+  AgeResult once = age_decrypt(armor(binary), std::span(&id, 1));
+  REQUIRE(once.error == AgeError::kNone);
+  CHECK(once.plaintext == "inside");
+  AgeResult twice = age_decrypt(armor(armor(binary)), std::span(&id, 1));
+  CHECK(twice.error == AgeError::kHeader);
+  CHECK(twice.plaintext.empty());
+}
+
+TEST_CASE("low-order X25519 recipients are recognised, so no file key is wrapped to them",
+          "[crypto][age]") {
+  // The small-order u-coordinates of Curve25519 and its twist (0, 1, the two
+  // points of order 8, p-1, p, p+1), as the X25519 literature lists them.
+  for (const char* hex : {"0000000000000000000000000000000000000000000000000000000000000000",
+                          "0100000000000000000000000000000000000000000000000000000000000000",
+                          "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+                          "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+                          "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                          "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                          "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"}) {
+    X25519Key k{};
+    const Bytes b = *from_hex(hex);
+    std::copy(b.begin(), b.end(), k.begin());
+    INFO(hex);
+    CHECK(is_low_order(k));
+    // A recipient string can still encode it; tend refuses it where a grant is made.
+    CHECK(parse_age_recipient(format_age_recipient(k)) == k);
+  }
+  for (int i = 0; i < 32; ++i) CHECK_FALSE(is_low_order(generate_age_identity().public_key));
+}
