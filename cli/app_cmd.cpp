@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/table.hpp"
 #include "core/app_use.hpp"
+#include "core/text.hpp"
 
 namespace po = boost::program_options;
 
@@ -81,7 +82,8 @@ Status cmd_app_log(Context& ctx) {
     ctx.print_json(to_json(s));
   } else {
     ctx.out() << fmt::format("Logged {} of {} as session {}, from {}.\n",
-                             format_duration(s.duration_s), s.app, s.id, format_local(s.start.utc));
+                             format_duration(s.duration_s), display(s.app), s.id,
+                             format_local(s.start.utc));
   }
   return Status::ok();
 }

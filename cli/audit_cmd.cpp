@@ -8,6 +8,7 @@
 #include "core/audit.hpp"
 #include "core/audit_package.hpp"
 #include "core/fs.hpp"
+#include "core/text.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 
@@ -75,7 +76,7 @@ Status cmd_audit_log(Context& ctx) {
     std::string details;
     for (const auto& [k, v] : j["meta"].items()) {
       details += fmt::format("{}{}={}", details.empty() ? "" : " ", k,
-                             v.is_string() ? v.get<std::string>() : v.dump());
+                             v.is_string() ? v.get<std::string>() : dump_json(v));
     }
     t.add_row({std::to_string(e.seq), format_local(e.time), e.kind, details});
   }
@@ -105,19 +106,17 @@ Status cmd_audit_checkpoint(Context& ctx) {
 
 Status cmd_audit_export(Context& ctx) {
   const std::string out = *ctx.opt<std::string>("output");
+  if (out.empty()) return usage_error("-o needs a file name");
   // Refused before the passphrase is asked for if FILE exists; never replaces one.
-  Result<fs::PendingFile> file = fs::PendingFile::create(out);
-  if (!file.is_ok()) return file.status();
+  if (fs::exists(out)) {
+    return Status::error(ErrorKind::kExists, fmt::format("{} already exists", out),
+                         "remove it or choose another name");
+  }
   Status s = ctx.open_vault();
   if (!s.is_ok()) return s;
   Result<AuditLog> log = ctx.v().audit();
   if (!log.is_ok()) return log.status();
-  Result<std::string> package = log->package();
-  if (!package.is_ok()) return package.status();
-  s = file->write(crypto::as_bytes(*package));
-  if (s.is_ok()) s = file->commit();
-  if (!s.is_ok()) return s.with_context("cannot write the audit package");
-  Result<AuditHead> head = log->head();
+  Result<AuditHead> head = log->export_package(out);
   if (!head.is_ok()) return head.status();
   if (ctx.json) {
     ctx.print_json({{"file", out},
@@ -128,7 +127,7 @@ Status cmd_audit_export(Context& ctx) {
     ctx.out() << fmt::format(
         "Wrote the audit package ({} entries, metadata only) to {}\n"
         "An auditor checks it with:\n  tend audit verify {} --key {}\n",
-        head->size, out, out, log->verifier_key());
+        head->size, display(out), display(out), log->verifier_key());
   }
   return Status::ok();
 }
@@ -175,7 +174,7 @@ Status cmd_audit_verify(Context& ctx) {
   } else if (r.ok) {
     std::ostream& o = ctx.out();
     o << fmt::format("OK: {} entries, root {}\n", r.size, crypto::to_base64(r.root));
-    o << fmt::format("  log       {}\n", r.origin);
+    o << fmt::format("  log       {}\n", display(r.origin));
     if (r.first_time) {
       o << fmt::format("  span      {} .. {}\n", format_local(*r.first_time),
                        format_local(*r.last_time));

@@ -1,5 +1,4 @@
 // Consent and export commands: grant add/list/show/revoke/receipt, export, bundle open.
-#include <sodium.h>
 #include <unistd.h>
 
 #include <ostream>
@@ -9,9 +8,11 @@
 
 #include "cli/commands.hpp"
 #include "cli/table.hpp"
+#include "core/bundle.hpp"
 #include "core/export.hpp"
 #include "core/fs.hpp"
 #include "core/receipt.hpp"
+#include "core/text.hpp"
 #include "crypto/age.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/minisign.hpp"
@@ -21,7 +22,6 @@ namespace po = boost::program_options;
 namespace tend::cli {
 namespace {
 
-constexpr std::size_t kMaxBundleBytes = std::size_t{1} << 30;
 constexpr std::int64_t kDefaultValidity = std::int64_t{30} * 86400;
 
 Json when_json(std::optional<std::int64_t> t) {
@@ -56,9 +56,9 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 void print_grant(std::ostream& o, const Grant& g, std::int64_t now) {
   o << fmt::format("Grant {} ({})\n", g.id, g.state(now));
-  o << fmt::format("  to        {}\n", g.recipient);
-  for (const std::string& k : g.recipient_keys) o << fmt::format("            {}\n", k);
-  o << fmt::format("  purpose   {} [{}]\n", g.purpose, g.purpose_category);
+  o << fmt::format("  to        {}\n", display(g.recipient));
+  for (const std::string& k : g.recipient_keys) o << fmt::format("            {}\n", display(k));
+  o << fmt::format("  purpose   {} [{}]\n", display(g.purpose), display(g.purpose_category));
   o << fmt::format("  data      {} ({})\n", join(g.categories, ", "),
                    granularity_name(g.granularity));
   o << fmt::format("  window    {} .. {}\n", g.from ? format_local(*g.from) : "the beginning",
@@ -68,7 +68,7 @@ void print_grant(std::ostream& o, const Grant& g, std::int64_t now) {
                    g.max_exports ? fmt::format(" of {}", *g.max_exports) : "");
   if (g.revoked_at) {
     o << fmt::format("  revoked   {}{}\n", format_local(*g.revoked_at),
-                     g.revoke_reason ? " (" + *g.revoke_reason + ")" : "");
+                     g.revoke_reason ? " (" + display(*g.revoke_reason) + ")" : "");
   }
   o << fmt::format("  receipt   {}\n", g.receipt_id);
 }
@@ -92,33 +92,6 @@ std::vector<std::string> split_list(const std::string& s) {
   std::stringstream ss(s);
   for (std::string item; std::getline(ss, item, ',');) out.push_back(item);
   return out;
-}
-
-Result<std::string> read_small_file(const std::string& path, const char* what) {
-  Result<std::string> text = fs::read_file(path, std::size_t{64} * 1024);
-  if (!text.is_ok()) return text.status().with_context(what);
-  return text;
-}
-
-// Writes `content` to `path` and its minisign signature to `path`.minisig, or neither.
-Status write_signed(Context& ctx, const std::string& path, const std::string& content,
-                    const std::string& trusted_comment) {
-  Result<fs::PendingFile> file = fs::PendingFile::create(path);
-  if (!file.is_ok()) return file.status();
-  Result<fs::PendingFile> sig = fs::PendingFile::create(path + ".minisig");
-  if (!sig.is_ok()) return sig.status();
-  Result<crypto::KeyPair> key = ctx.v().device_key(DeviceKey::kSigning);
-  if (!key.is_ok()) return key.status();
-  crypto::Blake2b512Hasher h;
-  h.update(crypto::as_bytes(content));
-  const std::string signature = crypto::minisign_sign(
-      *key, h.finish(), "signature from tend (consent receipt)", trusted_comment);
-  Status s = file->write(crypto::as_bytes(content));
-  if (s.is_ok()) s = sig->write(crypto::as_bytes(signature));
-  if (s.is_ok()) s = file->commit();
-  if (s.is_ok()) s = sig->commit();
-  if (!s.is_ok()) ::unlink(path.c_str());
-  return s;
 }
 
 }  // namespace
@@ -289,40 +262,26 @@ Status cmd_grant_revoke(Context& ctx) {
     ctx.out() << fmt::format(
         "Revoked grant {}. No further exports under it.\n"
         "Bundles already sent cannot be recalled; ask {} to delete them.\n",
-        g->id, g->recipient);
+        g->id, display(g->recipient));
   }
   return Status::ok();
 }
 
 Status cmd_grant_receipt(Context& ctx) {
   const std::string out = *ctx.opt<std::string>("output");
+  if (out.empty()) return usage_error("-o needs a file name");
   Status s = ctx.open_vault();
   if (!s.is_ok()) return s;
-  Result<Grant> g = get_grant(ctx.v().db(), ctx.args[0]);
-  if (!g.is_ok()) return g.status();
-  const std::string receipt = consent_receipt(*g, ctx.v().header(), ctx.now).dump(2) + "\n";
-  Result<AuditLog> log = ctx.v().audit();
-  if (!log.is_ok()) return log.status();
-  Result<Transaction> tx = Transaction::begin(ctx.v().db());
-  if (!tx.is_ok()) return tx.status();
-  Result<std::int64_t> seq =
-      log->record(kind::kReceiptIssued, {{"grant", g->id}, {"receipt_id", g->receipt_id}}, ctx.now);
-  if (!seq.is_ok()) return seq.status();
-  s = write_signed(
-      ctx, out, receipt,
-      fmt::format("tend consent receipt {} grant={} audit_seq={}", g->receipt_id, g->id, *seq));
-  if (!s.is_ok()) return s;
-  s = tx->commit();
-  if (!s.is_ok()) {
-    ::unlink(out.c_str());
-    ::unlink((out + ".minisig").c_str());
-    return s;
-  }
+  Result<IssuedReceipt> r = issue_receipt(ctx.v(), ctx.args[0], out, ctx.now);
+  if (!r.is_ok()) return r.status();
   if (ctx.json) {
-    ctx.print_json({{"file", out}, {"signature", out + ".minisig"}, {"receipt_id", g->receipt_id}});
+    ctx.print_json({{"file", r->path},
+                    {"signature", r->signature_path},
+                    {"receipt_id", r->grant.receipt_id},
+                    {"audit_seq", r->audit_seq}});
   } else {
-    ctx.out() << fmt::format("Wrote the consent receipt for grant {} to {} (signed: {}.minisig)\n",
-                             g->id, out, out);
+    ctx.out() << fmt::format("Wrote the consent receipt for grant {} to {} (signed: {})\n",
+                             r->grant.id, display(r->path), display(r->signature_path));
   }
   return Status::ok();
 }
@@ -331,6 +290,7 @@ Status cmd_export(Context& ctx) {
   const bool preview = ctx.flag("preview");
   const std::optional<std::string> out = ctx.opt<std::string>("output");
   if (!preview && !out) return usage_error("export needs -o FILE (or --preview)");
+  if (out && out->empty()) return usage_error("-o needs a file name");
   if (preview && out) return usage_error("--preview writes nothing; drop -o");
   Status s = ctx.open_vault();
   if (!s.is_ok()) return s;
@@ -354,10 +314,10 @@ Status cmd_export(Context& ctx) {
   const Grant& g = r->grant;
   if (preview) {
     o << fmt::format("Preview of an export under grant {} to {} — nothing is written or sent.\n",
-                     g.id, g.recipient);
+                     g.id, display(g.recipient));
   } else {
-    o << fmt::format("Exported under grant {} to {} ({} of {}):\n", g.id, g.recipient, g.exports,
-                     g.max_exports ? std::to_string(*g.max_exports) : "unlimited");
+    o << fmt::format("Exported under grant {} to {} ({} of {}):\n", g.id, display(g.recipient),
+                     g.exports, g.max_exports ? std::to_string(*g.max_exports) : "unlimited");
   }
   for (const auto& [cat, n] : r->rows.items()) {
     o << fmt::format("  {:<10} {} {}{}\n", cat, n.get<std::int64_t>(),
@@ -370,82 +330,29 @@ Status cmd_export(Context& ctx) {
     for (const auto& [cat, rows] : r->preview.items()) {
       if (rows.empty()) continue;
       o << fmt::format("\nFirst {} {}:\n", rows.size(), cat);
-      for (const Json& row : rows) o << "  " << row.dump() << "\n";
+      for (const Json& row : rows) o << "  " << dump_json(row) << "\n";
     }
     o << "\nPrivate entries are never included.\n";
   } else {
     o << fmt::format("  file       {} (age; sha256 {})\n  signature  {}\n  audit      entry {}\n",
-                     r->path, r->sha256, r->signature_path, r->audit_seq);
+                     display(r->path), r->sha256, display(r->signature_path), r->audit_seq);
   }
   return Status::ok();
 }
 
 Status cmd_bundle_open(Context& ctx) {
-  const std::string& file = ctx.args[0];
-  Result<std::string> bundle = fs::read_file(file, kMaxBundleBytes);
-  if (!bundle.is_ok()) return bundle.status();
-  if (auto signer = ctx.opt<std::string>("signer")) {
-    std::string key_text = *signer;
-    if (fs::exists(*signer)) {
-      Result<std::string> t = read_small_file(*signer, "--signer");
-      if (!t.is_ok()) return t.status();
-      key_text = *t;
-    }
-    auto key = crypto::parse_minisign_public_key(key_text);
-    if (!key) return invalid_input("--signer is not a minisign public key (RW... or a .pub file)");
-    Result<std::string> sig = read_small_file(file + ".minisig", "the signature");
-    if (!sig.is_ok()) return sig.status();
-    const crypto::MinisignResult v = crypto::minisign_verify(*sig, crypto::as_bytes(*bundle), *key);
-    switch (v.status) {
-      case crypto::MinisignStatus::kOk:
-        if (!ctx.json) ctx.err() << "tend: signature ok: " << v.trusted_comment << "\n";
-        break;
-      case crypto::MinisignStatus::kMalformed:
-        return invalid_input(fmt::format("{}.minisig is not a minisign signature", file));
-      case crypto::MinisignStatus::kWrongKey:
-        return Status::error(ErrorKind::kVerifyFailed,
-                             "the bundle was signed by another key than --signer");
-      case crypto::MinisignStatus::kBadSignature:
-        return Status::error(ErrorKind::kVerifyFailed,
-                             "the bundle's signature does not verify: it was changed");
-    }
+  BundleRequest request{ctx.args[0], *ctx.opt<std::string>("identity"),
+                        ctx.opt<std::string>("signer")};
+  Result<OpenedBundle> opened = open_bundle(request);
+  if (!opened.is_ok()) return opened.status();
+  if (opened->signature_comment) {
+    ctx.err() << "tend: signature ok: " << display(*opened->signature_comment) << "\n";
+  } else {
+    ctx.warn(
+        "the signature was not checked (no --signer): give the sender's minisign key "
+        "to know who made this bundle");
   }
-  Result<crypto::SecretBytes> id_text = [&]() -> Result<crypto::SecretBytes> {
-    Result<std::string> t =
-        fs::read_file(*ctx.opt<std::string>("identity"), std::size_t{64} * 1024);
-    if (!t.is_ok()) return t.status().with_context("--identity");
-    crypto::SecretBytes s = crypto::SecretBytes::from(crypto::as_bytes(*t));
-    sodium_memzero(t->data(), t->size());
-    return s;
-  }();
-  if (!id_text.is_ok()) return id_text.status();
-  std::vector<crypto::AgeIdentity> ids;
-  std::string_view rest(reinterpret_cast<const char*>(id_text->data()), id_text->size());
-  while (!rest.empty()) {
-    const auto nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.empty() || line[0] == '#') continue;
-    auto id = crypto::parse_age_identity(line);
-    if (!id)
-      return invalid_input("--identity holds a line that is not an AGE-SECRET-KEY-1... identity");
-    ids.push_back(std::move(*id));
-  }
-  if (ids.empty()) return invalid_input("--identity holds no identity");
-  crypto::AgeResult plain = crypto::age_decrypt(*bundle, ids);
-  if (plain.error == crypto::AgeError::kNoMatch) {
-    return Status::error(ErrorKind::kWrongPassphrase,
-                         "cannot open the bundle: it was not encrypted to this identity");
-  }
-  if (plain.error != crypto::AgeError::kNone) {
-    return invalid_input(
-        fmt::format("cannot open the bundle: {}", crypto::age_error_message(plain.error)));
-  }
-  Result<Json> payload = parse_json(plain.plaintext, "the bundle's payload");
-  sodium_memzero(plain.plaintext.data(), plain.plaintext.size());
-  if (!payload.is_ok()) return payload.status();
-  ctx.print_json(*payload);
+  write_indented_json(opened->payload, ctx.out());
   return Status::ok();
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/passphrase.hpp"
+#include "core/text.hpp"
 
 namespace tend::cli {
 namespace {
@@ -30,16 +31,23 @@ Status Context::open_vault() {
   if (!pass.is_ok()) return pass.status();
   Result<Vault> v = Vault::unlock(vault_dir, *pass);
   if (!v.is_ok()) return v.status();
-  vault.emplace(std::move(v).value());
+  return adopt_vault(std::move(v).value());
+}
+
+Status Context::adopt_vault(Vault unlocked) {
+  vault.emplace(std::move(unlocked));
+  Result<std::vector<std::string>> notes = vault->finish_interrupted();
+  if (!notes.is_ok()) return notes.status();
+  for (const std::string& note : *notes) warn(note);
   return Status::ok();
 }
 
 void Context::print_json(const Json& j) {
-  out() << j.dump(2) << "\n";
+  out() << dump_json(j, 2) << "\n";
 }
 
 void Context::warn(const std::string& message) {
-  err() << "tend: warning: " << message << "\n";
+  err() << "tend: warning: " << display(message) << "\n";
 }
 
 Result<crypto::SecretBytes> current_passphrase(Context& ctx) {
@@ -125,7 +133,8 @@ Result<std::int64_t> parse_int(const std::string& text, const char* what, std::i
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || p != text.data() + text.size() || text.empty()) {
-    return usage_error(fmt::format("{} '{}' is not a whole number", what, text));
+    // The text is not repeated: a mistyped score is often a note in the wrong place.
+    return usage_error(fmt::format("{} is not a whole number", what));
   }
   if (v < lo || v > hi) return usage_error(fmt::format("{} {} is outside {}..{}", what, v, lo, hi));
   return v;

@@ -62,6 +62,9 @@ struct Context {
   // Unlocks the vault in vault_dir (asking for the passphrase). Handlers call
   // this after checking their own arguments, so a typo costs no KDF run.
   Status open_vault();
+  // Takes an unlocked vault as this command's, after finishing what an
+  // interrupted tend left in flight (and saying so on stderr).
+  Status adopt_vault(Vault vault);
 
   // Prints `j` as the command's JSON output.
   void print_json(const Json& j);

@@ -132,7 +132,13 @@ void opts_mood_edit(po::options_description& d) {
 Status cmd_mood_add(Context& ctx) {
   MoodEntry e;
   Result<std::int64_t> score = parse_int(ctx.args[0], "score", 1, 10);
-  if (!score.is_ok()) return score.status();
+  if (!score.is_ok()) {
+    const bool words = ctx.args[0].find_first_not_of("+-0123456789") != std::string::npos;
+    if (!words) return score.status();
+    // Most likely a note typed where the score goes: say so, and do not repeat it.
+    return usage_error("the score is not a whole number from 1 to 10",
+                       "a note goes in --note TEXT: tend mood add 4 --note \"...\"");
+  }
   e.score = static_cast<int>(*score);
   e.at = local_instant(ctx.now);
   e.is_private = ctx.flag("private");

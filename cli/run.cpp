@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "core/text.hpp"
 #include "crypto/secret.hpp"
 
 namespace po = boost::program_options;
@@ -135,8 +136,8 @@ bool is_option(const std::string& t) {
   return t.size() > 1 && t[0] == '-';
 }
 
-// Joins `--opt value` into `--opt=value` for every option that takes a value,
-// so that a value starting with a dash (`--at -2h`) is never read as an option.
+// Joins `--opt value` into `--opt=value` where the value starts with a dash and
+// the option takes a value, so that `--at -2h` is never read as two options.
 std::vector<std::string> join_option_values(const std::vector<std::string>& tokens,
                                             const po::options_description& desc) {
   std::vector<std::string> out;
@@ -146,7 +147,8 @@ std::vector<std::string> join_option_values(const std::vector<std::string>& toke
       out.insert(out.end(), tokens.begin() + static_cast<std::ptrdiff_t>(i), tokens.end());
       break;
     }
-    if (t.rfind("--", 0) == 0 && t.find('=') == std::string::npos && i + 1 < tokens.size()) {
+    if (t.rfind("--", 0) == 0 && t.find('=') == std::string::npos && i + 1 < tokens.size() &&
+        tokens[i + 1].size() > 1 && tokens[i + 1][0] == '-') {
       const po::option_description* d = desc.find_nothrow(t.substr(2), false);
       if (d != nullptr && d->semantic()->max_tokens() > 0) {
         out.push_back(t + "=" + tokens[++i]);
@@ -172,9 +174,50 @@ Status resolve_vault_dir(Context& ctx) {
   return Status::ok();
 }
 
+// Boost's messages repeat what was typed (an unknown option with its value, a
+// value it could not convert). These name the option and what is wrong with it.
+Status option_error(const po::error& e, const Command& cmd, const po::options_description& desc) {
+  const auto* named = dynamic_cast<const po::error_with_option_name*>(&e);
+  std::string name = named != nullptr ? named->get_option_name() : std::string();
+  name = name.substr(0, name.find('='));
+  const std::string option = echo_token(name).empty() ? std::string("an option") : name;
+  const std::string help = fmt::format("see: tend help {}", cmd.name);
+  if (dynamic_cast<const po::unknown_option*>(&e) != nullptr) {
+    std::vector<std::string> names;
+    for (const auto& opt : desc.options()) {
+      if (opt->long_name() != "args") names.push_back("--" + opt->long_name());
+    }
+    const std::string m = did_you_mean(name, names);
+    return usage_error(phrase_with("unknown option", name),
+                       m.empty() ? help : fmt::format("did you mean '{}'?", m));
+  }
+  if (dynamic_cast<const po::required_option*>(&e) != nullptr) {
+    return usage_error(fmt::format("{} is required", option), help);
+  }
+  if (dynamic_cast<const po::multiple_occurrences*>(&e) != nullptr) {
+    return usage_error(fmt::format("{} was given more than once", option), help);
+  }
+  if (const auto* syntax = dynamic_cast<const po::invalid_command_line_syntax*>(&e)) {
+    switch (syntax->kind()) {
+      case po::invalid_syntax::missing_parameter:
+      case po::invalid_syntax::empty_adjacent_parameter:
+        return usage_error(fmt::format("{} needs a value", option), help);
+      case po::invalid_syntax::extra_parameter:
+        return usage_error(fmt::format("{} takes no value", option), help);
+      default:
+        return usage_error(fmt::format("cannot read {}", option), help);
+    }
+  }
+  if (dynamic_cast<const po::validation_error*>(&e) != nullptr) {
+    return usage_error(fmt::format("the value of {} is not valid", option), help);
+  }
+  return usage_error("cannot read the command line", help);
+}
+
 int fail(Io& io, const Status& s) {
-  *io.err << "tend: error: " << s.message() << "\n";
-  if (!s.hint().empty()) *io.err << "tend: hint: " << s.hint() << "\n";
+  // Messages quote their untrusted parts already; this is the last line of defence.
+  *io.err << "tend: error: " << display(s.message()) << "\n";
+  if (!s.hint().empty()) *io.err << "tend: hint: " << display(s.hint()) << "\n";
   return exit_code(s.kind());
 }
 
@@ -193,6 +236,7 @@ int exit_code(ErrorKind kind) {
     case ErrorKind::kExists:
       return kExitCantCreate;
     case ErrorKind::kIo:
+    case ErrorKind::kClockBehind:
       return kExitIoErr;
     case ErrorKind::kWrongPassphrase:
     case ErrorKind::kConsentRefused:
@@ -250,7 +294,7 @@ int run(const std::vector<std::string>& args, Io& io) {
       print_group_help(*io.out, topic);
       return kExitOk;
     }
-    return fail(io, usage_error(fmt::format("no help for '{}'", topic), "see: tend help"));
+    return fail(io, usage_error(phrase_with("no help for", topic), "see: tend help"));
   }
 
   // One word, or a group and its sub-command.
@@ -265,7 +309,7 @@ int run(const std::vector<std::string>& args, Io& io) {
       } else {
         hint = "see the commands with: tend help";
       }
-      return fail(io, usage_error(fmt::format("unknown command '{}'", first), hint));
+      return fail(io, usage_error(phrase_with("unknown command", first), hint));
     }
     if (word_at.size() < 2) {
       const bool help = std::any_of(args.begin(), args.end(), [](const std::string& t) {
@@ -278,9 +322,12 @@ int run(const std::vector<std::string>& args, Io& io) {
     cmd = find_command(first + " " + second);
     if (cmd == nullptr) {
       std::string m = did_you_mean(second, subs);
-      return fail(io, usage_error(fmt::format("unknown command '{} {}'", first, second),
-                                  m.empty() ? fmt::format("see: tend help {}", first)
-                                            : fmt::format("did you mean '{} {}'?", first, m)));
+      const std::string what = echo_token(second).empty()
+                                   ? fmt::format("unknown {} command", first)
+                                   : fmt::format("unknown command '{} {}'", first, second);
+      return fail(io,
+                  usage_error(what, m.empty() ? fmt::format("see: tend help {}", first)
+                                              : fmt::format("did you mean '{} {}'?", first, m)));
     }
     words_used = 2;
   }
@@ -313,18 +360,8 @@ int run(const std::vector<std::string>& args, Io& io) {
             .run(),
         ctx.vm);
     po::notify(ctx.vm);
-  } catch (const po::unknown_option& e) {
-    // Suggest the nearest option this command has.
-    std::vector<std::string> names;
-    for (const auto& opt : desc.options()) {
-      if (opt->long_name() != "args") names.push_back("--" + opt->long_name());
-    }
-    const std::string given = e.get_option_name();
-    const std::string m = did_you_mean(given.substr(0, given.find('=')), names);
-    return fail(io, usage_error(e.what(), m.empty() ? fmt::format("see: tend help {}", cmd->name)
-                                                    : fmt::format("did you mean '{}'?", m)));
   } catch (const po::error& e) {
-    return fail(io, usage_error(e.what(), fmt::format("see: tend help {}", cmd->name)));
+    return fail(io, option_error(e, *cmd, desc));
   }
   if (ctx.flag("help")) {
     print_command_help(*io.out, *cmd);
@@ -347,6 +384,12 @@ int run(const std::vector<std::string>& args, Io& io) {
   Status s;
   if (cmd->needs != Needs::kNothing) s = resolve_vault_dir(ctx);
   if (s.is_ok()) s = cmd->handler(ctx);
+  if (s.kind() == ErrorKind::kClockBehind && !s.is_ok()) {
+    // Another tend may have appended while this one waited for the vault: a
+    // fresh reading of the clock tells that from a clock that went back.
+    ctx.now = io.now();
+    s = cmd->handler(ctx);
+  }
   if (!s.is_ok()) return fail(io, s);
   return kExitOk;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <ostream>
 
+#include "core/text.hpp"
+
 namespace tend::cli {
 
 std::size_t display_width(const std::string& s) {
@@ -30,6 +32,13 @@ std::string one_line(const std::string& s, std::size_t width) {
     out += flat[i];
   }
   return out + "…";
+}
+
+void Table::add_row(std::vector<std::string> cells) {
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    cells[c] = display(cells[c], c + 1 == columns_.size() ? Newlines::kKeep : Newlines::kEscape);
+  }
+  rows_.push_back(std::move(cells));
 }
 
 void Table::print(std::ostream& os, int width) const {

@@ -16,7 +16,9 @@ class Table {
   };
   explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
 
-  void add_row(std::vector<std::string> cells) { rows_.push_back(std::move(cells)); }
+  // Cells are untrusted text: they are escaped for the terminal here (the last
+  // column keeps its line breaks until print() folds them).
+  void add_row(std::vector<std::string> cells);
 
   // Prints the table. With width > 0, the last column is cut (with "…") so each
   // line fits in `width` columns.

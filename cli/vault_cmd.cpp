@@ -11,6 +11,7 @@
 #include "core/consent.hpp"
 #include "core/mood.hpp"
 #include "core/schema.hpp"
+#include "core/text.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/note.hpp"
 #include "crypto/recovery_key.hpp"
@@ -49,7 +50,7 @@ Status cmd_init(Context& ctx) {
   const std::string profile_name = *ctx.opt<std::string>("kdf");
   std::optional<crypto::KdfProfile> profile = crypto::parse_kdf_profile(profile_name);
   if (!profile) {
-    return usage_error(fmt::format("unknown KDF profile '{}'", profile_name),
+    return usage_error(phrase_with("unknown KDF profile", profile_name),
                        "use interactive, moderate or sensitive");
   }
   crypto::KdfParams kdf = crypto::kdf_params(*profile);
@@ -85,7 +86,7 @@ Status cmd_init(Context& ctx) {
       "    {}\n\n"
       "With it, 'tend recover' sets a new passphrase if you forget yours.\n"
       "Next: tend mood add 7 --note \"...\"    (tend help for everything else)\n",
-      ctx.vault_dir, profile_name, kdf_description(kdf), recovery);
+      display(ctx.vault_dir), profile_name, kdf_description(kdf), recovery);
   return Status::ok();
 }
 
@@ -136,7 +137,7 @@ Status cmd_status(Context& ctx) {
     return Status::ok();
   }
   std::ostream& o = ctx.out();
-  o << fmt::format("Vault     {} (id {})\n", ctx.vault_dir, h.vault_id);
+  o << fmt::format("Vault     {} (id {})\n", display(ctx.vault_dir), h.vault_id);
   o << fmt::format("Created   {}\n", format_local(h.created));
   o << fmt::format("Unlock    passphrase ({}){}\n", kdf_description(kdf),
                    h.slot(SlotKind::kRecovery) ? " or recovery key" : "");
@@ -191,7 +192,8 @@ Status cmd_recover(Context& ctx) {
   }
   Result<Vault> v = Vault::unlock_with_recovery_key(ctx.vault_dir, parsed.key);
   if (!v.is_ok()) return v.status();
-  ctx.vault.emplace(std::move(v).value());
+  Status adopted = ctx.adopt_vault(std::move(v).value());
+  if (!adopted.is_ok()) return adopted;
   Result<crypto::SecretBytes> next = new_passphrase(
       ctx, ctx.opt<std::string>("new-passphrase-file"), NewPassphraseSource::kFileOrTerminal);
   if (!next.is_ok()) return next.status();

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "core/canonical.hpp"
+#include "core/fs.hpp"
+#include "core/when.hpp"
 #include "crypto/encoding.hpp"
 
 namespace tend {
@@ -84,7 +86,24 @@ Status AuditLog::sign_checkpoint(const crypto::MerkleFrontier& f) {
   return st->run();
 }
 
+Result<std::optional<std::int64_t>> AuditLog::last_time() {
+  Result<std::vector<AuditEntry>> last = entries(1);
+  if (!last.is_ok()) return last.status();
+  if (last->empty()) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(last->back().time);
+}
+
 Result<std::int64_t> AuditLog::record(std::string_view kind, const Json& meta, std::int64_t time) {
+  Result<std::optional<std::int64_t>> last = last_time();
+  if (!last.is_ok()) return last.status();
+  if (*last && time < **last) {
+    return Status::error(
+        ErrorKind::kClockBehind,
+        fmt::format("the clock says {} UTC, earlier than the audit log's last entry ({} UTC); "
+                    "tend does not record events out of order",
+                    format_utc(time), format_utc(**last)),
+        "check the system clock (timedatectl), then try again");
+  }
   Result<crypto::MerkleFrontier> f = load_frontier();
   if (!f.is_ok()) return f.status();
   Result<std::int64_t> seq = append(*f, kind, meta, time);
@@ -166,6 +185,24 @@ Result<std::string> AuditLog::package() {
   }
   out += "end\n";
   return out;
+}
+
+Result<AuditHead> AuditLog::export_package(const std::string& path) {
+  Result<fs::OutputFile> file = fs::OutputFile::create(path);
+  if (!file.is_ok()) return file.status();
+  // One read transaction, so the package and the head reported are the same log.
+  Status s = db_->exec("BEGIN;");
+  if (!s.is_ok()) return s;
+  Result<std::string> bytes = package();
+  Result<AuditHead> h = head();
+  (void)db_->exec("COMMIT;");
+  if (!bytes.is_ok()) return bytes.status();
+  if (!h.is_ok()) return h.status();
+  s = file->write(*bytes);
+  if (s.is_ok()) s = file->sync();
+  if (s.is_ok()) s = file->publish();
+  if (!s.is_ok()) return s.with_context("cannot write the audit package");
+  return h;
 }
 
 }  // namespace tend

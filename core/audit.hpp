@@ -66,12 +66,17 @@ class AuditLog {
   AuditLog(Db& db, std::string origin, crypto::KeyPair key)
       : db_(&db), origin_(std::move(origin)), key_(std::move(key)) {}
 
-  // Appends an entry and signs a checkpoint for the new size.
+  // Appends an entry and signs a checkpoint for the new size. Entry times never
+  // go back: kClockBehind if `time` is earlier than the last entry's (a clock
+  // set back, or a `now` read before another tend appended; the caller may retry
+  // with a fresh reading of the clock).
   // REQUIRES: the caller holds a write transaction on the database, so the
   // entry commits together with the change it records, or not at all.
   Result<std::int64_t> record(std::string_view kind, const Json& meta, std::int64_t time);
 
   Result<AuditHead> head();
+  // The time of the newest entry; nullopt for an empty log.
+  Result<std::optional<std::int64_t>> last_time();
   // The newest `limit` entries (all if none), oldest first.
   Result<std::vector<AuditEntry>> entries(std::optional<std::int64_t> limit);
   // The newest signed checkpoint; kNotFound if none yet.
@@ -84,6 +89,8 @@ class AuditLog {
 
   // The audit package (docs/audit-format.md): metadata only, no journal content.
   Result<std::string> package();
+  // Writes the package to `path`, a new file (never replacing one), whole or not at all.
+  Result<AuditHead> export_package(const std::string& path);
 
  private:
   Result<crypto::MerkleFrontier> load_frontier();

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "core/canonical.hpp"
 #include "core/text.hpp"
 #include "core/when.hpp"
 #include "crypto/aead.hpp"
@@ -32,15 +33,37 @@ std::string new_uuid4() {
                      h.substr(16, 4), h.substr(20));
 }
 
-Grant read_grant(const Statement& st) {
+// A JSON list of strings stored in a column; nullopt if it is anything else.
+std::optional<std::vector<std::string>> string_list(const std::string& text) {
+  Result<Json> j = parse_json(text, "a grant column");
+  if (!j.is_ok() || !j->is_array()) return std::nullopt;
+  std::vector<std::string> out;
+  for (const Json& item : *j) {
+    if (!item.is_string()) return std::nullopt;
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+// A row of consent_grant. The table is a cache of the audit log and may have
+// been edited with the raw key, so its columns are read as untrusted.
+Result<Grant> read_grant(const Statement& st) {
   Grant g;
   g.id = st.text(0);
   g.recipient = st.text(1);
-  g.recipient_keys = Json::parse(st.text(2)).get<std::vector<std::string>>();
+  auto keys = string_list(st.text(2));
+  auto categories = string_list(st.text(5));
+  auto granularity = parse_granularity(st.text(6));
+  if (!keys || !categories || !granularity) {
+    return corrupt(fmt::format("the vault's record of grant {} is malformed", quote(g.id)),
+                   "the consent table was edited outside tend; its audit entries still hold the "
+                   "grant's terms");
+  }
+  g.recipient_keys = std::move(*keys);
   g.purpose = st.text(3);
   g.purpose_category = st.text(4);
-  g.categories = Json::parse(st.text(5)).get<std::vector<std::string>>();
-  g.granularity = *parse_granularity(st.text(6));
+  g.categories = std::move(*categories);
+  g.granularity = *granularity;
   g.from = st.optional_int64(7);
   g.until = st.optional_int64(8);
   g.created = st.int64(9);
@@ -57,6 +80,44 @@ constexpr const char* kColumns =
     "SELECT id, recipient, recipient_keys, purpose, purpose_category, categories, granularity,"
     " window_from, window_until, created, expires, max_exports, exports, revoked_at, revoke_reason,"
     " receipt_id FROM consent_grant";
+
+Status tampered(const std::string& id, const std::string& what) {
+  return corrupt(fmt::format("grant {} in the vault does not match the audit log: {}", id, what),
+                 "the consent table was edited outside tend; the terms in the log are what was "
+                 "consented to: revoke the grant and make a new one");
+}
+
+Status check_row(const std::string& id, const std::optional<Result<Grant>>& found,
+                 const std::optional<LoggedGrant>& logged) {
+  if (!found) {
+    return logged ? tampered(id, "its record in the consent table is missing") : Status::ok();
+  }
+  if (!found->is_ok()) return tampered(id, "its record in the consent table is malformed");
+  const Grant& row = **found;
+  if (!logged) return tampered(id, "no grant.created entry records it");
+  const LoggedGrant& log = *logged;
+  const Json terms = grant_terms(row);
+  for (const Json* side : {&terms, &log.terms}) {
+    for (const auto& [name, value] : side->items()) {
+      const auto a = terms.find(name), b = log.terms.find(name);
+      if (a == terms.end() || b == log.terms.end() || *a != *b) {
+        return tampered(id,
+                        name == "recipients"
+                            ? std::string("its recipient keys differ from its grant.created entry")
+                            : fmt::format("its {} differs from its grant.created entry", name));
+      }
+    }
+  }
+  if (row.revoked_at.has_value() != log.revoked_seq.has_value()) {
+    return tampered(id, log.revoked_seq ? "the log says it was revoked, the table does not"
+                                        : "the table says it was revoked, the log does not");
+  }
+  if (row.exports != log.exports) {
+    return tampered(id, fmt::format("the table counts {} exports under it, the log {}", row.exports,
+                                    log.exports));
+  }
+  return Status::ok();
+}
 
 }  // namespace
 
@@ -127,20 +188,31 @@ Status validate_grant(Grant& g, std::int64_t now) {
   if (g.recipient_keys.empty())
     return usage_error("a grant needs at least one --recipient-key age1...");
   std::vector<std::string> keys;
-  for (const std::string& k : g.recipient_keys) {
-    if (!crypto::parse_age_recipient(k)) {
-      return usage_error(fmt::format("'{}' is not an age X25519 recipient", k),
+  for (std::size_t i = 0; i < g.recipient_keys.size(); ++i) {
+    const std::string& k = g.recipient_keys[i];
+    const std::optional<crypto::X25519Key> key = crypto::parse_age_recipient(k);
+    if (!key) {
+      return usage_error(fmt::format("recipient key {} of {} is not an age X25519 recipient", i + 1,
+                                     g.recipient_keys.size()),
                          "recipient keys look like age1... (from age-keygen -y, or the recipient)");
+    }
+    if (crypto::is_low_order(*key)) {
+      return invalid_input(
+          fmt::format("recipient key {} of {} is a low-order X25519 point: anyone could read "
+                      "what is encrypted to it",
+                      i + 1, g.recipient_keys.size()),
+          "ask the recipient for the key that age-keygen -y prints");
     }
     if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
   }
   if (keys.size() > 20) return usage_error("at most 20 recipient keys");
   g.recipient_keys = keys;
+  if (g.purpose.empty()) return usage_error("a grant needs a --purpose: why the data is shared");
   s = check_label(g.purpose, "purpose", 1000);
-  if (!s.is_ok()) return usage_error("a grant needs a --purpose: why the data is shared");
+  if (!s.is_ok()) return s;
   if (std::find(std::begin(kPurposeCategories), std::end(kPurposeCategories), g.purpose_category) ==
       std::end(kPurposeCategories)) {
-    return usage_error(fmt::format("unknown purpose category '{}'", g.purpose_category),
+    return usage_error(phrase_with("unknown purpose category", g.purpose_category),
                        "use care, research, personal or other");
   }
   std::vector<std::string> cats;
@@ -151,7 +223,7 @@ Status validate_grant(Grant& g, std::int64_t now) {
   }
   for (const std::string& c : g.categories) {
     if (std::find(std::begin(kCategories), std::end(kCategories), c) == std::end(kCategories)) {
-      return usage_error(fmt::format("unknown data category '{}'", c),
+      return usage_error(phrase_with("unknown data category", c),
                          "use mood, notes, app_usage, alliance");
     }
   }
@@ -218,7 +290,7 @@ Result<Grant> get_grant(Db& db, const std::string& id) {
   Result<bool> row = st->step();
   if (!row.is_ok()) return row.status();
   if (!*row)
-    return not_found(fmt::format("no grant {}", id), "see the grants with: tend grant list --all");
+    return not_found(phrase_with("no grant", id), "see the grants with: tend grant list --all");
   return read_grant(*st);
 }
 
@@ -230,8 +302,9 @@ Result<std::vector<Grant>> list_grants(Db& db, bool include_inactive, std::int64
     Result<bool> row = st->step();
     if (!row.is_ok()) return row.status();
     if (!*row) break;
-    Grant g = read_grant(*st);
-    if (include_inactive || g.state(now) == "active") out.push_back(std::move(g));
+    Result<Grant> g = read_grant(*st);
+    if (!g.is_ok()) return g.status();
+    if (include_inactive || g->state(now) == "active") out.push_back(std::move(g).value());
   }
   return out;
 }
@@ -246,9 +319,14 @@ Result<Grant> revoke_grant(Db& db, AuditLog& audit, const std::string& id,
   if (!tx.is_ok()) return tx.status();
   Result<Grant> g = get_grant(db, id);
   if (!g.is_ok()) return g.status();
-  if (g->revoked_at) {
-    return invalid_input(
-        fmt::format("grant {} was already revoked on {}", id, format_local(*g->revoked_at)));
+  // Revoking only takes consent away, so a row edited outside tend may still be
+  // revoked; what matters is what the log says.
+  Result<std::optional<LoggedGrant>> logged = logged_grant(db, id);
+  if (!logged.is_ok()) return logged.status();
+  if (!*logged) return tampered(id, "no grant.created entry records it");
+  if ((*logged)->revoked_time) {
+    return invalid_input(fmt::format("grant {} was already revoked on {}", id,
+                                     format_local(*(*logged)->revoked_time)));
   }
   Result<Statement> st =
       db.prepare("UPDATE consent_grant SET revoked_at = ?, revoke_reason = ? WHERE id = ?;");
@@ -266,6 +344,52 @@ Result<Grant> revoke_grant(Db& db, AuditLog& audit, const std::string& id,
   g->revoked_at = now;
   g->revoke_reason = std::move(reason);
   return g;
+}
+
+Result<std::optional<LoggedGrant>> logged_grant(Db& db, const std::string& id) {
+  // Entries are canonical JSON, in which a quote inside a string is escaped:
+  // `"grant":"<id>"` occurs only as a member, so this finds every entry about it.
+  const std::string member = "\"grant\":\"" + id + "\"";
+  Result<Statement> st =
+      db.prepare("SELECT seq, bytes FROM audit_entry WHERE instr(bytes, ?) > 0 ORDER BY seq;");
+  if (!st.is_ok()) return st.status();
+  st->bind_blob(1, crypto::as_bytes(member));
+  ConsentReplay replay;
+  for (;;) {
+    Result<bool> row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    const std::int64_t seq = st->int64(0);
+    const std::vector<std::uint8_t> blob = st->blob(1);
+    const std::string_view bytes(reinterpret_cast<const char*>(blob.data()), blob.size());
+    const EntryHead head = scan_entry(bytes);
+    if (!head.error.empty()) return corrupt(fmt::format("audit entry {} is damaged", seq));
+    if (!is_consent_kind(head.kind)) continue;
+    Result<Json> entry = parse_json(bytes, "audit entry");
+    if (!entry.is_ok()) return corrupt(fmt::format("audit entry {} is damaged", seq));
+    const std::string why = replay.apply(seq, head.time, head.kind, (*entry)["meta"]);
+    if (!why.empty()) {
+      return corrupt(
+          fmt::format("the audit log breaks the consent rules at entry {}: {}", seq, why),
+          "tend audit export and tend audit verify show the whole log");
+    }
+  }
+  const LoggedGrant* g = replay.grant(id);
+  return g == nullptr ? std::optional<LoggedGrant>() : std::optional<LoggedGrant>(*g);
+}
+
+Result<CheckedGrant> consented_grant(Db& db, const std::string& id) {
+  Result<Statement> st = db.prepare(std::string(kColumns) + " WHERE id = ?;");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, id);
+  Result<bool> found = st->step();
+  if (!found.is_ok()) return found.status();
+  Result<std::optional<LoggedGrant>> logged = logged_grant(db, id);
+  if (!logged.is_ok()) return logged.status();
+  CheckedGrant out;
+  out.tampered = check_row(id, *found ? std::optional(read_grant(*st)) : std::nullopt, *logged);
+  if (*found && out.tampered.is_ok()) out.grant = *read_grant(*st);
+  return out;
 }
 
 Status check_export_allowed(const Grant& g, std::int64_t now) {

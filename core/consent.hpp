@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/audit.hpp"
+#include "core/consent_replay.hpp"
 #include "core/db.hpp"
 #include "core/json.hpp"
 #include "core/status.hpp"
@@ -64,9 +65,26 @@ Result<Grant> add_grant(Db& db, AuditLog& audit, Grant g, std::int64_t now);
 Result<Grant> get_grant(Db& db, const std::string& id);
 // All grants, or only the active ones.
 Result<std::vector<Grant>> list_grants(Db& db, bool include_inactive, std::int64_t now);
-// Revokes for good and logs grant.revoked. kInvalidInput if already revoked.
+// Revokes for good and logs grant.revoked. kInvalidInput if the log says it
+// was revoked already; kCorrupt if the log has no grant.created for it.
 Result<Grant> revoke_grant(Db& db, AuditLog& audit, const std::string& id,
                            std::optional<std::string> reason, std::int64_t now);
+
+// What the audit log says about grant `id`: nullopt if no grant.created names
+// it; kCorrupt if its entries break the consent rules (core/consent_replay.hpp).
+Result<std::optional<LoggedGrant>> logged_grant(Db& db, const std::string& id);
+
+// A grant read from the consent table and checked against the audit log, of
+// which the table is only a cache. What leaves the vault is decided by a grant
+// that passed this check.
+struct CheckedGrant {
+  std::optional<Grant> grant;  // set when the table and the log agree on it
+  // kCorrupt, saying how, when they do not: a term, the revocation or the
+  // export count differs, or one of them lacks the grant. Both ok and no grant:
+  // neither knows it.
+  Status tampered;
+};
+Result<CheckedGrant> consented_grant(Db& db, const std::string& id);
 
 // kConsentRefused, with the reason, unless the grant allows one more export now.
 Status check_export_allowed(const Grant& g, std::int64_t now);

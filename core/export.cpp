@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
+#include "core/text.hpp"
 #include "core/when.hpp"
 #include "crypto/age.hpp"
 #include "crypto/encoding.hpp"
@@ -149,7 +150,7 @@ Status emit_category(Db& db, const Grant& g, const std::string& category, const 
 }
 
 Status refuse(Vault& vault, Transaction& tx, const std::string& grant_id, const Status& why,
-              const std::string& reason, std::int64_t now) {
+              std::string_view reason, std::int64_t now) {
   Result<AuditLog> log = vault.audit();
   if (!log.is_ok()) return log.status();
   Json meta = {{"reason", reason}};
@@ -161,103 +162,100 @@ Status refuse(Vault& vault, Transaction& tx, const std::string& grant_id, const 
   return why;
 }
 
-std::string refusal_reason(const Grant& g, std::int64_t now) {
+std::string_view refusal_reason(const Grant& g, std::int64_t now) {
   const std::string state = g.state(now);
-  return state == "exhausted" ? "limit" : state;
+  if (state == "exhausted") return "limit";
+  return state == "revoked" ? "revoked" : "expired";
 }
 
-}  // namespace
+// The grant that decides this export, or why there is none (with the reason
+// an export.refused entry gives).
+struct Decision {
+  std::optional<Grant> grant;
+  Status why;
+  std::string_view reason;
+};
+Decision decide(Db& db, const std::string& grant_id, std::int64_t now) {
+  Result<CheckedGrant> checked = consented_grant(db, grant_id);
+  if (!checked.is_ok()) return {std::nullopt, checked.status(), {}};  // unreadable: nothing to log
+  if (!checked->tampered.is_ok()) {
+    return {std::nullopt, checked->tampered.with_context("export refused"), "tampered"};
+  }
+  if (!checked->grant) {
+    return {std::nullopt,
+            Status::error(ErrorKind::kConsentRefused,
+                          "export refused: there is " + phrase_with("no grant", grant_id),
+                          "see the grants with: tend grant list --all"),
+            "no_grant"};
+  }
+  const Grant& grant = *checked->grant;
+  if (Status allowed = check_export_allowed(grant, now); !allowed.is_ok()) {
+    return {std::nullopt, allowed, refusal_reason(grant, now)};
+  }
+  return {std::move(checked->grant), Status::ok(), {}};
+}
 
-Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
-                                   const std::string& path, bool preview, std::int64_t now) {
+Result<ExportOutcome> preview(Db& db, const Grant& grant) {
   ExportOutcome out;
-  out.path = path;
-  out.signature_path = path + ".minisig";
-  std::optional<fs::PendingFile> file, sig;
-  if (!preview) {
-    Result<fs::PendingFile> f = fs::PendingFile::create(out.path);
-    if (!f.is_ok()) return f.status();
-    Result<fs::PendingFile> s = fs::PendingFile::create(out.signature_path);
-    if (!s.is_ok()) return s.status();
-    file.emplace(std::move(f).value());
-    sig.emplace(std::move(s).value());
+  out.grant = grant;
+  out.rows = Json::object();
+  out.preview = Json::object();
+  for (const std::string& c : row_categories(grant)) {
+    std::int64_t n = 0;
+    Json first = Json::array();
+    Status s = emit_category(db, grant, c, [&](const Json& row) {
+      if (first.size() < kPreviewRows) first.push_back(row);
+      ++n;
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    out.rows[c] = n;
+    out.preview[c] = std::move(first);
   }
+  return out;
+}
 
+// Streams the payload through age into `file`, signs it into `sig`; fills
+// out.rows and out.sha256. Nothing is named or logged here.
+Status write_bundle(Vault& vault, const Grant& grant, std::int64_t now, fs::OutputFile& file,
+                    fs::OutputFile& sig, ExportOutcome& out) {
   Db& db = vault.db();
-  // One write transaction for the whole export: the log cannot move under it,
-  // so the payload can name the audit entry that will record it.
-  Result<Transaction> tx = Transaction::begin(db);
-  if (!tx.is_ok()) return tx.status();
-  Result<Grant> grant = get_grant(db, grant_id);
-  if (!grant.is_ok()) {
-    if (grant.status().kind() != ErrorKind::kNotFound) return grant.status();
-    const Status why = Status::error(ErrorKind::kConsentRefused,
-                                     fmt::format("export refused: there is no grant {}", grant_id),
-                                     "see the grants with: tend grant list --all");
-    if (preview) return why;
-    return refuse(vault, *tx, grant_id, why, "no_grant", now);
-  }
-  out.grant = *grant;
-  if (Status allowed = check_export_allowed(*grant, now); !allowed.is_ok()) {
-    if (preview) return allowed;
-    return refuse(vault, *tx, grant_id, allowed, refusal_reason(*grant, now), now);
-  }
-  const std::vector<std::string> categories = row_categories(*grant);
-
-  if (preview) {
-    out.rows = Json::object();
-    out.preview = Json::object();
-    for (const std::string& c : categories) {
-      std::int64_t n = 0;
-      Json first = Json::array();
-      Status s = emit_category(db, *grant, c, [&](const Json& row) {
-        if (first.size() < kPreviewRows) first.push_back(row);
-        ++n;
-        return Status::ok();
-      });
-      if (!s.is_ok()) return s;
-      out.rows[c] = n;
-      out.preview[c] = std::move(first);
-    }
-    return out;  // the transaction rolls back: nothing written, nothing logged
-  }
-
-  Result<AuditLog> log = vault.audit();
-  if (!log.is_ok()) return log.status();
-  Result<AuditHead> head = log->head();
-  if (!head.is_ok()) return head.status();
-  out.audit_seq = static_cast<std::int64_t>(head->size);
-
-  // The ciphertext goes to the file as it is made, hashed on the way.
   crypto::Sha256 sha;
   crypto::Blake2b512Hasher blake;
   Status io;
   auto sink = [&](std::span<const std::uint8_t> bytes) {
     sha.update(bytes);
     blake.update(bytes);
-    if (io.is_ok()) io = file->write(bytes);
+    if (io.is_ok()) io = file.write(bytes);
     return io.is_ok();
   };
   std::vector<crypto::X25519Key> recipients;
-  for (const std::string& k : grant->recipient_keys)
-    recipients.push_back(*crypto::parse_age_recipient(k));
+  for (const std::string& k : grant.recipient_keys) {
+    const std::optional<crypto::X25519Key> key = crypto::parse_age_recipient(k);
+    if (!key || crypto::is_low_order(*key)) {
+      return corrupt(
+          fmt::format("grant {} has a recipient key nothing can be encrypted to", grant.id));
+    }
+    recipients.push_back(*key);
+  }
   crypto::AgeWriter age(recipients, sink);
 
-  Json terms = grant_terms(*grant);
+  Json terms = grant_terms(grant);
   terms.erase("recipients");
-  terms["recipient_keys"] = grant->recipient_keys;
+  terms["recipient_keys"] = grant.recipient_keys;
   age.write(fmt::format(
       R"({{"format":"tend-export","version":{},"vault_id":"{}","exported_at":"{}","audit_seq":{},"receipt_id":"{}","grant":{},"data":{{)",
       kPayloadVersion, vault.header().vault_id, format_iso(local_instant(now)), out.audit_seq,
-      grant->receipt_id, terms.dump()));
+      grant.receipt_id, dump_json(terms)));
   out.rows = Json::object();
+  const std::vector<std::string> categories = row_categories(grant);
   for (std::size_t i = 0; i < categories.size(); ++i) {
     const std::string& c = categories[i];
     age.write(fmt::format("{}\"{}\":[", i == 0 ? "" : ",", c));
     std::int64_t n = 0;
-    Status s = emit_category(db, *grant, c, [&](const Json& row) {
+    Status s = emit_category(db, grant, c, [&](const Json& row) {
       if (n++ > 0) age.write(",");
-      age.write(row.dump());
+      age.write(dump_json(row));
       return io;
     });
     if (!s.is_ok()) return s;
@@ -265,47 +263,105 @@ Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
     out.rows[c] = n;
   }
   age.write("},\"rows\":");
-  age.write(out.rows.dump());
+  age.write(dump_json(out.rows));
   age.write("}");
   if (!age.finish() || !io.is_ok()) return io.is_ok() ? io_error("cannot write the export") : io;
+  out.sha256 = crypto::to_hex(sha.finish());
 
-  const crypto::Hash32 digest = sha.finish();
-  out.sha256 = crypto::to_hex(digest);
   Result<crypto::KeyPair> signing = vault.device_key(DeviceKey::kSigning);
   if (!signing.is_ok()) return signing.status();
   const std::string signature =
       crypto::minisign_sign(*signing, blake.finish(), "signature from tend (age-encrypted export)",
-                            fmt::format("tend export grant={} audit_seq={} sha256={}", grant->id,
+                            fmt::format("tend export grant={} audit_seq={} sha256={}", grant.id,
                                         out.audit_seq, out.sha256));
-  Status s = sig->write(crypto::as_bytes(signature));
-  if (!s.is_ok()) return s;
+  Status s = sig.write(signature);
+  if (s.is_ok()) s = file.sync();
+  if (s.is_ok()) s = sig.sync();
+  return s;
+}
 
-  Result<Statement> up = db.prepare("UPDATE consent_grant SET exports = exports + 1 WHERE id = ?;");
-  if (!up.is_ok()) return up.status();
-  up->bind(1, grant->id);
-  s = up->run();
-  if (!s.is_ok()) return s;
-  Json meta = {{"grant", grant->id},
-               {"recipients", grant_terms(*grant)["recipients"]},
-               {"categories", grant->categories},
-               {"granularity", granularity_name(grant->granularity)},
+// What export.created records: the grant's terms as exported, counts and the
+// digest of the ciphertext; never content.
+Json export_entry(const Grant& grant, const ExportOutcome& out) {
+  const Json terms = grant_terms(grant);
+  Json meta = {{"grant", grant.id},
+               {"recipients", terms["recipients"]},
+               {"purpose", grant.purpose},
+               {"purpose_category", grant.purpose_category},
+               {"categories", grant.categories},
+               {"granularity", granularity_name(grant.granularity)},
                {"rows", out.rows},
                {"sha256", out.sha256},
-               {"exports", grant->exports + 1}};
-  if (grant->from) meta["from"] = *grant->from;
-  if (grant->until) meta["until"] = *grant->until;
-  Result<std::int64_t> seq = log->record(kind::kExportCreated, meta, now);
+               {"exports", grant.exports + 1}};
+  if (grant.from) meta["from"] = *grant.from;
+  if (grant.until) meta["until"] = *grant.until;
+  return meta;
+}
+
+}  // namespace
+
+Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
+                                   const std::string& path, bool preview_only, std::int64_t now) {
+  Db& db = vault.db();
+  if (preview_only) {
+    Result<Transaction> tx = Transaction::begin(db);  // a stable view; rolled back
+    if (!tx.is_ok()) return tx.status();
+    Decision d = decide(db, grant_id, now);
+    if (!d.grant) return d.why;
+    return preview(db, *d.grant);
+  }
+
+  Result<fs::OutputFile> file = fs::OutputFile::create(path);
+  if (!file.is_ok()) return file.status();
+  Result<fs::OutputFile> sig = fs::OutputFile::create(path + ".minisig");
+  if (!sig.is_ok()) return sig.status();
+
+  // One write transaction for the whole export: the log cannot move under it,
+  // so the payload can name the audit entry that will record it.
+  Result<Transaction> tx = Transaction::begin(db);
+  if (!tx.is_ok()) return tx.status();
+  Decision d = decide(db, grant_id, now);
+  if (!d.grant) {
+    if (d.reason.empty()) return d.why;
+    return refuse(vault, *tx, grant_id, d.why, d.reason, now);
+  }
+  const Grant& grant = *d.grant;
+  ExportOutcome out;
+  out.grant = grant;
+  out.path = path;
+  out.signature_path = path + ".minisig";
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  Result<AuditHead> head = log->head();
+  if (!head.is_ok()) return head.status();
+  out.audit_seq = static_cast<std::int64_t>(head->size);
+
+  Status s = write_bundle(vault, grant, now, *file, *sig, out);
+  if (!s.is_ok()) return s;
+
+  // The count and the entry become durable before either file has its name.
+  Result<Statement> up = db.prepare("UPDATE consent_grant SET exports = exports + 1 WHERE id = ?;");
+  if (!up.is_ok()) return up.status();
+  up->bind(1, grant.id);
+  s = up->run();
+  if (!s.is_ok()) return s;
+  Result<std::int64_t> seq = log->record(kind::kExportCreated, export_entry(grant, out), now);
   if (!seq.is_ok()) return seq.status();
   if (*seq != out.audit_seq) return io_error("the audit log moved during the export");
-
-  s = file->commit();
-  if (s.is_ok()) s = sig->commit();
+  s = vault.add_pending({*seq, Publication::kExport, {out.path, out.signature_path}, {}});
   if (s.is_ok()) s = tx->commit();
+  if (!s.is_ok()) return s.with_context("cannot complete the export");
+
+  // Logged. Now the files get their names: the signature first, so that a
+  // bundle never appears without it.
+  fs::OutputFile* order[] = {&*sig, &*file};
+  s = fs::publish_together(order);
+  (void)vault.remove_pending(*seq);  // reported now if it failed; a leftover row is harmless
   if (!s.is_ok()) {
-    // Nothing may stay behind that the log does not record.
-    ::unlink(out.path.c_str());
-    ::unlink(out.signature_path.c_str());
-    return s.with_context("cannot complete the export");
+    return s.with_context(fmt::format(
+        "the export is logged (audit entry {}) and counts against grant {}, but its file could "
+        "not be written",
+        *seq, grant.id));
   }
   out.grant.exports += 1;
   return out;

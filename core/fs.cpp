@@ -2,10 +2,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdio>  // renameat2, RENAME_NOREPLACE
 #include <cstring>
 #include <utility>
 
@@ -69,6 +72,11 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_status("cannot read", path);
   std::string out;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      static_cast<std::uint64_t>(st.st_size) <= max_bytes) {
+    out.reserve(static_cast<std::size_t>(st.st_size));
+  }
   char buf[65536];
   for (;;) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
@@ -104,7 +112,8 @@ Status create_file(const std::string& path, std::string_view data) {
 }
 
 Status replace_file(const std::string& path, std::string_view data) {
-  const std::string tmp = fmt::format("{}.tmp-{}", path, crypto::to_hex(crypto::random_bytes(6)));
+  const std::string tmp =
+      fmt::format("{}.tmp-{}-{}", path, ::getpid(), crypto::to_hex(crypto::random_bytes(6)));
   Status s = create_file(tmp, data);
   if (!s.is_ok()) return s;
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -113,6 +122,24 @@ Status replace_file(const std::string& path, std::string_view data) {
     return s;
   }
   return fsync_dir(parent_of(path));
+}
+
+void remove_stale_replacements(const std::string& dir, const std::string& name) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return;
+  const std::string prefix = name + ".tmp-";
+  std::vector<std::string> stale;
+  while (dirent* e = ::readdir(d)) {
+    const std::string_view entry = e->d_name;
+    if (entry.substr(0, prefix.size()) != prefix) continue;
+    const std::string_view rest = entry.substr(prefix.size());
+    long pid = 0;
+    auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+    if (ec != std::errc() || *p != '-' || pid <= 0) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) stale.emplace_back(entry);
+  }
+  ::closedir(d);
+  for (const std::string& f : stale) ::unlink(join(dir, f).c_str());
 }
 
 Status fsync_dir(const std::string& dir) {
@@ -170,46 +197,112 @@ Status make_private_dir(const std::string& path) {
   return Status::ok();
 }
 
-Result<PendingFile> PendingFile::create(const std::string& path) {
+UniqueFd::~UniqueFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+UniqueFd::UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+Status UniqueFd::close(const std::string& path) {
+  const int fd = std::exchange(fd_, -1);
+  if (fd >= 0 && ::close(fd) != 0) return errno_status("cannot close", path);
+  return Status::ok();
+}
+
+Result<OutputFile> OutputFile::create(const std::string& path) {
+  if (path.empty()) return usage_error("the output file name is empty");
   if (exists(path)) {
     return Status::error(ErrorKind::kExists, fmt::format("{} already exists", path),
                          "remove it or choose another name");
   }
-  const std::string tmp = fmt::format("{}.tmp-{}", path, crypto::to_hex(crypto::random_bytes(6)));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return errno_status("cannot create", tmp);
-  return PendingFile(path, tmp, fd);
+  const std::string dir = parent_of(path);
+  // An unnamed file, if the file system has them and /proc can name it later.
+  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (fd.valid() && ::access(fmt::format("/proc/self/fd/{}", fd.get()).c_str(), F_OK) == 0) {
+    return OutputFile(path, {}, std::move(fd));
+  }
+  if (!fd.valid() && errno == ENOENT) return errno_status("cannot create", path);
+  const auto slash = path.find_last_of('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  const std::string temp = join(dir, fmt::format(".{}.tend-{}-{}", base, ::getpid(),
+                                                 crypto::to_hex(crypto::random_bytes(6))));
+  fd = UniqueFd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) return errno_status("cannot create", path);
+  return OutputFile(path, temp, std::move(fd));
 }
 
-PendingFile::PendingFile(PendingFile&& other) noexcept
-    : path_(std::move(other.path_)),
-      tmp_(std::move(other.tmp_)),
-      fd_(std::exchange(other.fd_, -1)),
-      committed_(std::exchange(other.committed_, true)) {}
-
-PendingFile::~PendingFile() {
-  if (fd_ >= 0) ::close(fd_);
-  if (!committed_ && !tmp_.empty()) ::unlink(tmp_.c_str());
+OutputFile::~OutputFile() {
+  if (!published_ && !temp_.empty()) ::unlink(temp_.c_str());
 }
 
-Status PendingFile::write(std::span<const std::uint8_t> data) {
-  return write_loop(fd_, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()),
-                    tmp_);
+Status OutputFile::write(std::span<const std::uint8_t> data) {
+  return write_loop(
+      fd_.get(), std::string_view(reinterpret_cast<const char*>(data.data()), data.size()), path_);
 }
 
-Status PendingFile::commit() {
-  if (::fsync(fd_) != 0) return errno_status("cannot sync", tmp_);
-  ::close(fd_);
-  fd_ = -1;
-  // link() fails if the target exists, so a file that appeared meanwhile is never replaced.
-  if (::link(tmp_.c_str(), path_.c_str()) != 0) {
-    if (errno == EEXIST)
-      return Status::error(ErrorKind::kExists, fmt::format("{} already exists", path_));
+Status OutputFile::write(std::string_view data) {
+  return write_loop(fd_.get(), data, path_);
+}
+
+Status OutputFile::sync() {
+  if (::fsync(fd_.get()) != 0) return errno_status("cannot sync", path_);
+  return Status::ok();
+}
+
+Status OutputFile::publish() {
+  int rc = 0;
+  if (temp_.empty()) {
+    const std::string self = fmt::format("/proc/self/fd/{}", fd_.get());
+    rc = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path_.c_str(), AT_SYMLINK_FOLLOW);
+  } else {
+    rc = ::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+      // No RENAME_NOREPLACE here: link() also refuses an existing target.
+      rc = ::link(temp_.c_str(), path_.c_str());
+      if (rc == 0) ::unlink(temp_.c_str());
+    }
+  }
+  if (rc != 0) {
+    if (errno == EEXIST) {
+      return Status::error(
+          ErrorKind::kExists,
+          fmt::format("{} appeared while tend was writing it; it was left alone", path_));
+    }
     return errno_status("cannot create", path_);
   }
-  ::unlink(tmp_.c_str());
-  committed_ = true;
+  published_ = true;
   return fsync_dir(parent_of(path_));
+}
+
+void OutputFile::withdraw() {
+  if (!published_) return;
+  struct stat ours {
+  }, there{};
+  if (::fstat(fd_.get(), &ours) == 0 && ::lstat(path_.c_str(), &there) == 0 &&
+      ours.st_dev == there.st_dev && ours.st_ino == there.st_ino) {
+    ::unlink(path_.c_str());
+    (void)fsync_dir(parent_of(path_));
+  }
+  published_ = false;
+}
+
+Status publish_together(std::span<OutputFile* const> files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    Status s = files[i]->publish();
+    if (!s.is_ok()) {
+      for (std::size_t k = 0; k < i; ++k) files[k]->withdraw();
+      return s;
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace tend::fs

@@ -24,8 +24,12 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes);
 // Creates `path` (must not exist) with mode 0600 and writes `data`, fsynced.
 Status create_file(const std::string& path, std::string_view data);
 
-// Atomically replaces (or creates) `path` with `data`, mode 0600.
+// Atomically replaces (or creates) `path` with `data`, mode 0600, through a
+// temporary `PATH.tmp-PID-RANDOM` in the same directory.
 Status replace_file(const std::string& path, std::string_view data);
+// Removes the temporaries replace_file() left in `dir` for `name` when their
+// process was killed (their pid no longer runs).
+void remove_stale_replacements(const std::string& dir, const std::string& name);
 
 // Creates directory `path` with mode 0700, or accepts an existing empty one
 // (then tightens it to 0700). Parents are created 0700 as needed.
@@ -42,30 +46,67 @@ Status rename_dir(const std::string& from, const std::string& to);
 
 std::string parent_of(const std::string& path);
 
-// A new file written through a temporary name in the same directory and
-// renamed into place by commit(); destroyed uncommitted, it leaves nothing.
-class PendingFile {
+// Owns a file descriptor: closed when dropped.
+class UniqueFd {
  public:
-  // kExists if `path` exists.
-  static Result<PendingFile> create(const std::string& path);
-  PendingFile(PendingFile&& other) noexcept;
-  PendingFile& operator=(PendingFile&&) = delete;
-  PendingFile(const PendingFile&) = delete;
-  ~PendingFile();
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(UniqueFd&& other) noexcept;
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  // Closes now, reporting what close() said.
+  Status close(const std::string& path);
+
+ private:
+  int fd_ = -1;
+};
+
+// A new file that appears at its path only when published, and never in part.
+//
+// Its bytes go to an unnamed file in the target's directory (O_TMPFILE), or,
+// where the file system has none, to a hidden temporary `.NAME.tend-PID-RANDOM`
+// beside it. publish() gives it its name without ever replacing a file (linkat,
+// or renameat2 with RENAME_NOREPLACE). Dropped unpublished, it leaves nothing:
+// an unnamed file vanishes with its descriptor, a temporary is unlinked. A
+// process killed before publishing leaves nothing either, except on a file
+// system without O_TMPFILE, where its temporary stays.
+class OutputFile {
+ public:
+  // kUsage for an empty path; kExists if `path` exists; kNotFound if its directory does not.
+  static Result<OutputFile> create(const std::string& path);
+  OutputFile(OutputFile&& other) noexcept = default;
+  OutputFile& operator=(OutputFile&&) = delete;
+  OutputFile(const OutputFile&) = delete;
+  ~OutputFile();
 
   Status write(std::span<const std::uint8_t> data);
-  // fsync, rename to the final path (refusing to replace a file that appeared
-  // meanwhile), fsync the directory.
-  Status commit();
+  Status write(std::string_view data);
+  // Makes the bytes durable (fsync). Call before anything records the file.
+  Status sync();
+  // Names the file; kExists if a file appeared at its path meanwhile (it is left alone).
+  Status publish();
+  // After publish(): removes the path again if it is still this file (same inode).
+  void withdraw();
   const std::string& path() const { return path_; }
 
  private:
-  PendingFile(std::string path, std::string tmp, int fd)
-      : path_(std::move(path)), tmp_(std::move(tmp)), fd_(fd) {}
-  std::string path_, tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
+  OutputFile(std::string path, std::string temp, UniqueFd fd)
+      : path_(std::move(path)), temp_(std::move(temp)), fd_(std::move(fd)) {}
+  std::string path_;
+  std::string temp_;  // empty for an unnamed (O_TMPFILE) file
+  UniqueFd fd_;
+  bool published_ = false;
 };
+
+// Publishes `files` in order: each one that follows a published one may refer to
+// it (put a signature first, the file it signs last). If one cannot be
+// published, the ones already published are withdrawn, so none appears.
+Status publish_together(std::span<OutputFile* const> files);
 
 std::string join(const std::string& dir, const std::string& name);
 

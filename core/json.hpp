@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,12 +15,29 @@ namespace tend {
 
 using Json = nlohmann::json;
 
-// Parses untrusted text: refuses invalid UTF-8, nesting deeper than 32 and
-// anything after the value. `what` names the input in the error.
+// Parses untrusted text in one linear pass: refuses invalid UTF-8, nesting
+// deeper than 32, more than kMaxJsonBytes and anything after the value. `what`
+// names the input in the error. Never throws.
+constexpr std::size_t kMaxJsonBytes = std::size_t{1} << 30;
 Result<Json> parse_json(std::string_view text, std::string_view what);
+// The same checks as parse_json, without building a document (for text that is
+// only passed on, such as a bundle's payload).
+Status check_json(std::string_view text, std::string_view what);
+
+// Writes JSON text that check_json accepted, indented by two spaces as
+// dump_json(value, 2) would, with C1 and bidirectional controls escaped. One
+// linear pass over the bytes; strings and numbers are kept as they were written.
+void write_indented_json(std::string_view valid_json, std::ostream& out);
 
 // Compact form with sorted keys and no spaces: the bytes that get hashed or MACed.
+// Never throws: a string that is not UTF-8 (which validated input cannot hold)
+// is written with U+FFFD in place of its bad bytes, as in every dump below.
 std::string canonical_json(const Json& value);
+
+// JSON for a file or a terminal, compact (indent < 0) or indented. C1 and
+// bidirectional controls are written as \u escapes, so a JSON document shown on
+// a terminal cannot act on it; a parser reads the same values.
+std::string dump_json(const Json& value, int indent = -1);
 
 // Typed field access for validating untrusted objects; nullopt if absent or of another type.
 std::optional<std::string> get_string(const Json& obj, const char* key);

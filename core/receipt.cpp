@@ -2,7 +2,12 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "core/fs.hpp"
+#include "core/text.hpp"
 #include "core/when.hpp"
+#include "crypto/minisign.hpp"
 #include "crypto/sign.hpp"
 
 namespace tend {
@@ -83,6 +88,56 @@ Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now) {
       {"events", events},
       {"issuedAt", now},
   };
+}
+
+Result<IssuedReceipt> issue_receipt(Vault& vault, const std::string& grant_id,
+                                    const std::string& path, std::int64_t now) {
+  Result<fs::OutputFile> file = fs::OutputFile::create(path);
+  if (!file.is_ok()) return file.status();
+  Result<fs::OutputFile> sig = fs::OutputFile::create(path + ".minisig");
+  if (!sig.is_ok()) return sig.status();
+  Db& db = vault.db();
+  Result<Transaction> tx = Transaction::begin(db);
+  if (!tx.is_ok()) return tx.status();
+  Result<CheckedGrant> checked = consented_grant(db, grant_id);
+  if (!checked.is_ok()) return checked.status();
+  if (!checked->tampered.is_ok()) return checked->tampered.with_context("no receipt issued");
+  if (!checked->grant) {
+    return not_found(phrase_with("no grant", grant_id),
+                     "see the grants with: tend grant list --all");
+  }
+  const Grant& g = *checked->grant;
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  Result<std::int64_t> seq =
+      log->record(kind::kReceiptIssued, {{"grant", g.id}, {"receipt_id", g.receipt_id}}, now);
+  if (!seq.is_ok()) return seq.status();
+
+  const std::string receipt = dump_json(consent_receipt(g, vault.header(), now), 2) + "\n";
+  Result<crypto::KeyPair> key = vault.device_key(DeviceKey::kSigning);
+  if (!key.is_ok()) return key.status();
+  crypto::Blake2b512Hasher h;
+  h.update(crypto::as_bytes(receipt));
+  const std::string signature = crypto::minisign_sign(
+      *key, h.finish(), "signature from tend (consent receipt)",
+      fmt::format("tend consent receipt {} grant={} audit_seq={}", g.receipt_id, g.id, *seq));
+  Status s = file->write(receipt);
+  if (s.is_ok()) s = sig->write(signature);
+  if (s.is_ok()) s = file->sync();
+  if (s.is_ok()) s = sig->sync();
+  if (s.is_ok())
+    s = vault.add_pending({*seq, Publication::kReceipt, {path, path + ".minisig"}, {}});
+  if (s.is_ok()) s = tx->commit();
+  if (!s.is_ok()) return s.with_context("cannot issue the receipt");
+
+  fs::OutputFile* order[] = {&*sig, &*file};
+  s = fs::publish_together(order);
+  (void)vault.remove_pending(*seq);
+  if (!s.is_ok()) {
+    return s.with_context(fmt::format(
+        "the receipt is logged (audit entry {}) but its file could not be written", *seq));
+  }
+  return IssuedReceipt{g, path, path + ".minisig", *seq};
 }
 
 }  // namespace tend

@@ -86,6 +86,19 @@ CREATE TABLE consent_grant (
   receipt_id       TEXT NOT NULL UNIQUE
 );
 )sql",
+    // 3 -> 4: publications in flight. A command that logs a change and then makes
+    // it visible (names an export's files, replaces vault.json) adds a row in the
+    // transaction that logs it and deletes the row once the change is visible.
+    // A row left behind was interrupted; the next unlock finishes or reports it.
+    R"sql(
+CREATE TABLE pending_output (
+  audit_seq INTEGER PRIMARY KEY,
+  what      TEXT NOT NULL CHECK (what IN ('export', 'receipt', 'header')),
+  paths     TEXT NOT NULL,
+  header    BLOB,
+  owner     TEXT NOT NULL
+);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

@@ -22,6 +22,7 @@ enum class ErrorKind {
   kWrongPassphrase = 8,  // the passphrase or recovery key does not unlock   -> 77
   kConsentRefused = 9,   // no live grant covers the request                 -> 77
   kVerifyFailed = 10,    // verification found tampering or a violation      -> 1
+  kClockBehind = 11,     // the clock is earlier than the audit log's last entry -> 74
 };
 
 class [[nodiscard]] Status {

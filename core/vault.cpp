@@ -21,7 +21,9 @@
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
+#include "core/process.hpp"
 #include "core/schema.hpp"
+#include "core/text.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
@@ -278,6 +280,7 @@ Status Vault::change_passphrase(const SecretBytes& new_passphrase, std::string_v
   *slot = make_passphrase_slot(next.vault_id, dek_, new_passphrase, slot->kdf, &s);
   if (!s.is_ok()) return s;
   next.mac = compute_header_mac(next, dek_);
+  const std::string bytes = serialize_header(next);
 
   Result<AuditLog> log = audit();
   if (!log.is_ok()) return log.status();
@@ -285,16 +288,100 @@ Status Vault::change_passphrase(const SecretBytes& new_passphrase, std::string_v
   if (!tx.is_ok()) return tx.status();
   Result<std::int64_t> seq = log->record(audit_kind, Json::object(), now);
   if (!seq.is_ok()) return seq.status();
-  s = fs::replace_file(paths_.header, serialize_header(next));
-  if (!s.is_ok()) return s;  // the transaction rolls back: no entry, old header
-  s = tx->commit();
+  s = add_pending({*seq, Publication::kHeader, {}, bytes});
+  if (s.is_ok()) s = tx->commit();
+  if (!s.is_ok()) return s;  // nothing logged, nothing changed
+  // Logged: the change happens now, or at the next unlock if this process dies.
+  s = fs::replace_file(paths_.header, bytes);
   if (!s.is_ok()) {
-    // Put the old header back, so header and log still agree.
-    (void)fs::replace_file(paths_.header, serialize_header(header_));
-    return s;
+    return s.with_context(fmt::format(
+        "the change is logged (audit entry {}) but vault.json could not be replaced yet; the next "
+        "tend command that unlocks the vault completes it",
+        *seq));
   }
   header_ = std::move(next);
+  (void)remove_pending(*seq);  // if this fails, the next unlock finds the header in place
   return Status::ok();
+}
+
+Status Vault::add_pending(const PendingOutput& p) {
+  static constexpr const char* kWhat[] = {"", "export", "receipt", "header"};
+  Result<Statement> st = db_.prepare(
+      "INSERT INTO pending_output (audit_seq, what, paths, header, owner) VALUES (?, ?, ?, ?, ?);");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, p.audit_seq)
+      .bind(2, kWhat[static_cast<int>(p.what)])
+      .bind(3, canonical_json(Json(p.paths)))
+      .bind(5, process_token());
+  if (p.what == Publication::kHeader) st->bind_blob(4, crypto::as_bytes(p.header));
+  return st->run();
+}
+
+Status Vault::remove_pending(std::int64_t audit_seq) {
+  Result<Statement> st = db_.prepare("DELETE FROM pending_output WHERE audit_seq = ?;");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, audit_seq);
+  return st->run();  // one statement: its own transaction
+}
+
+Result<std::vector<std::string>> Vault::finish_interrupted() {
+  fs::remove_stale_replacements(paths_.dir, "vault.json");
+  std::vector<std::string> notes;
+  std::vector<std::int64_t> done;
+  {
+    Result<Statement> st = db_.prepare(
+        "SELECT audit_seq, what, paths, header, owner FROM pending_output"
+        " ORDER BY audit_seq;");
+    if (!st.is_ok()) return st.status();
+    for (;;) {
+      Result<bool> row = st->step();
+      if (!row.is_ok()) return row.status();
+      if (!*row) break;
+      if (process_alive(st->text(4))) continue;  // still at work
+      const std::int64_t seq = st->int64(0);
+      const std::string what = st->text(1);
+      if (what == "header") {
+        const std::vector<std::uint8_t> blob = st->blob(3);
+        const std::string bytes(blob.begin(), blob.end());
+        Result<VaultHeader> next = parse_header(bytes);
+        if (!next.is_ok() || !crypto::digest_equal(compute_header_mac(*next, dek_), next->mac)) {
+          return corrupt(
+              fmt::format("the header of the passphrase change at audit entry {} is "
+                          "damaged",
+                          seq));
+        }
+        Status s = fs::replace_file(paths_.header, bytes);
+        if (!s.is_ok()) return s.with_context("cannot complete an interrupted passphrase change");
+        header_ = std::move(next).value();
+        notes.push_back(fmt::format(
+            "completed a passphrase change that was interrupted after it was logged (audit entry "
+            "{}): the passphrase set then is the one in force now",
+            seq));
+      } else {
+        Result<Json> paths = parse_json(st->text(2), "pending output");
+        std::vector<std::string> missing;
+        if (paths.is_ok() && paths->is_array()) {
+          for (const Json& p : *paths) {
+            if (p.is_string() && !fs::exists(p.get<std::string>())) missing.push_back(p);
+          }
+        }
+        if (!missing.empty()) {
+          notes.push_back(fmt::format(
+              "the {} logged at audit entry {} was interrupted before {} was written; {}",
+              what == "export" ? "export" : "consent receipt", seq, quote(missing.front(), 120),
+              what == "export" ? "nothing was sent, and it still counts as one of its grant's "
+                                 "exports"
+                               : "issue it again with tend grant receipt"));
+        }
+      }
+      done.push_back(seq);
+    }
+  }
+  for (std::int64_t seq : done) {
+    Status s = remove_pending(seq);
+    if (!s.is_ok()) return s;
+  }
+  return notes;
 }
 
 Result<AuditLog> Vault::audit() {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/audit.hpp"
 #include "core/db.hpp"
@@ -28,6 +29,15 @@ VaultPaths vault_paths(const std::string& dir);
 Result<std::string> default_vault_dir(const std::function<const char*(const char*)>& getenv);
 
 enum class DeviceKey { kSigning = 1, kAudit = 2 };
+
+// A change the audit log has recorded whose visible effect is still to come.
+enum class Publication { kExport = 1, kReceipt = 2, kHeader = 3 };
+struct PendingOutput {
+  std::int64_t audit_seq = 0;  // the entry that records the change
+  Publication what = Publication::kExport;
+  std::vector<std::string> paths;  // kExport, kReceipt: the files' final paths
+  std::string header;              // kHeader: the new vault.json
+};
 
 class Vault;
 
@@ -55,12 +65,24 @@ class Vault {
                                                 const crypto::SecretBytes& recovery_key);
 
   // Rewraps the data key under a new passphrase (new salt, same KDF cost) and
-  // logs it as `audit_kind` (passphrase.changed or recovered). vault.db is not
-  // re-encrypted: its data key stays, one audit entry is added; vault.json is
-  // replaced atomically while that entry's transaction is open, and restored
-  // if the commit fails.
+  // logs it as `audit_kind` (passphrase.changed or recovered). The data key
+  // stays, so vault.db is not re-encrypted and a copy of the old vault.json
+  // still opens it with the old passphrase (tend rekey changes the data key).
+  // Order: the entry and the new header's bytes commit together; then
+  // vault.json is replaced. Killed in between, the next unlock completes it.
   Status change_passphrase(const crypto::SecretBytes& new_passphrase, std::string_view audit_kind,
                            std::int64_t now);
+
+  // Records `p` as in flight, owned by this process.
+  // REQUIRES: inside the transaction that appends entry p.audit_seq.
+  Status add_pending(const PendingOutput& p);
+  // The publication is visible now: forget it (in a transaction of its own).
+  Status remove_pending(std::int64_t audit_seq);
+  // Finishes or reports what a killed tend left in flight: a logged passphrase
+  // change is completed (the new vault.json is in its row); files that never got
+  // their name are reported (their bytes died with the process). One line per
+  // finding, for the user. Publications of running processes are left alone.
+  Result<std::vector<std::string>> finish_interrupted();
 
   // The vault's audit log (its key is read from the database).
   Result<AuditLog> audit();

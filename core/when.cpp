@@ -6,15 +6,17 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
+
 namespace tend {
 namespace {
 
 constexpr std::int64_t kDay = 86400;
 
 Status bad_time(std::string_view text, std::string_view why = {}) {
+  const std::string what = phrase_with("cannot read the time", text);
   return usage_error(
-      why.empty() ? fmt::format("cannot read time '{}'", text)
-                  : fmt::format("cannot read time '{}': {}", text, why),
+      why.empty() ? what : fmt::format("{}: {}", what, why),
       "use now, today, yesterday, HH:MM, 2026-11-25, 2026-11-25T08:30[+01:00] or -90m/-2h/-3d");
 }
 
@@ -244,7 +246,7 @@ Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole rol
     r = parse_absolute(text, now, role);
   }
   if (r.is_ok() && role == TimeRole::kPoint && r->utc > now + kFutureSlackSeconds) {
-    return usage_error(fmt::format("time '{}' is in the future", text),
+    return usage_error(phrase_with("the time", text) + " is in the future",
                        "entries record what has happened; use a past time");
   }
   return r;
@@ -270,6 +272,12 @@ std::string format_iso(const Instant& at) {
                      off / 60 % 60);
 }
 
+std::string format_utc(std::int64_t utc) {
+  std::string iso = format_iso(Instant{utc, 0});  // 2026-11-25T16:40:00+00:00
+  iso[10] = ' ';
+  return iso.substr(0, 19);
+}
+
 std::string format_day(std::int64_t day) {
   const Civil c = civil_from_days(day);
   return fmt::format("{:04}-{:02}-{:02}", c.y, c.m, c.d);
@@ -290,7 +298,7 @@ std::int64_t day_number(const Instant& at) {
 
 Result<std::int64_t> parse_duration(std::string_view text) {
   auto bad = [&] {
-    return usage_error(fmt::format("cannot read duration '{}'", text),
+    return usage_error(phrase_with("cannot read the duration", text),
                        "use minutes and hours like 45m, 1h20m or 2h");
   };
   if (text.empty() || text.size() > 20) return bad();
@@ -319,7 +327,7 @@ Result<std::int64_t> parse_duration(std::string_view text) {
     rest.remove_prefix(static_cast<std::size_t>(p - rest.data()) + 1);
   }
   if (total < 1 || total > kDay) {
-    return usage_error(fmt::format("duration '{}' is outside 1s..24h", text));
+    return usage_error(fmt::format("the duration {} is outside 1s..24h", format_duration(total)));
   }
   return total;
 }

@@ -43,6 +43,8 @@ Instant local_instant(std::int64_t utc);
 
 // "2026-11-25 17:40" in the current local zone.
 std::string format_local(std::int64_t utc);
+// "2026-11-25 16:40:00" in UTC.
+std::string format_utc(std::int64_t utc);
 // RFC 3339 with the instant's own offset: "2026-11-25T17:40:00+01:00".
 std::string format_iso(const Instant& at);
 

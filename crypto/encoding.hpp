@@ -28,6 +28,9 @@ std::optional<Bytes> from_base64(std::string_view text, Padding padding = Paddin
 
 // Well-formed UTF-8: no overlong forms, surrogates or values past U+10FFFF.
 bool valid_utf8(std::string_view s);
+// The well-formed UTF-8 sequence at `pos` (REQUIRES: pos < s.size()): its length,
+// with its code point in *code_point; 0 if the bytes there are not UTF-8.
+std::size_t utf8_sequence(std::string_view s, std::size_t pos, char32_t* code_point);
 
 inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};

@@ -1,0 +1,41 @@
+// Opening an export bundle, as its recipient: check the sender's minisign
+// signature (when a signer key is given), decrypt with age identities, parse the
+// payload (docs/export-format.md). Needs no vault. Every input is untrusted.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/json.hpp"
+#include "core/status.hpp"
+
+namespace tend {
+
+constexpr std::size_t kMaxBundleBytes = std::size_t{1} << 30;
+
+struct BundleRequest {
+  std::string path;                   // the bundle; its signature is path + ".minisig"
+  std::string identity_path;          // an age identity file (AGE-SECRET-KEY-1... lines)
+  std::optional<std::string> signer;  // a minisign public key line, or a .pub file's path
+};
+
+struct OpenedBundle {
+  OpenedBundle() = default;
+  OpenedBundle(OpenedBundle&&) = default;
+  OpenedBundle& operator=(OpenedBundle&&) = default;
+  ~OpenedBundle();  // wipes the payload
+  // The decrypted payload: JSON text, checked to be valid (write it out with
+  // write_indented_json). It is never parsed into a document: a sender decides
+  // its size, and the recipient's tools read it.
+  std::string payload;
+  // The signature's trusted comment when a signer was given and it verified;
+  // nullopt when no signature was checked.
+  std::optional<std::string> signature_comment;
+};
+
+// kVerifyFailed if the signature is another key's or does not verify;
+// kWrongPassphrase if the bundle was not encrypted to these identities;
+// kInvalidInput if any file is malformed; kNotFound if one is missing.
+Result<OpenedBundle> open_bundle(const BundleRequest& request);
+
+}  // namespace tend
