@@ -65,8 +65,9 @@ Status cmd_app_log(Context& ctx) {
   }
   s.feature = ctx.opt<std::string>("feature");
   s.category = ctx.opt<std::string>("category");
+  std::string notice;
   if (auto when = ctx.opt<std::string>("at")) {
-    Result<Instant> at = parse_when(*when, ctx.now, TimeRole::kPoint);
+    Result<Instant> at = parse_when(*when, ctx.now, TimeRole::kPoint, &notice);
     if (!at.is_ok()) return at.status().with_context("--at");
     s.start = *at;
   } else {
@@ -79,11 +80,12 @@ Status cmd_app_log(Context& ctx) {
   if (!id.is_ok()) return id.status();
   s.id = *id;
   if (ctx.json) {
+    if (!notice.empty()) ctx.warn(notice);
     ctx.print_json(to_json(s));
   } else {
-    ctx.out() << fmt::format("Logged {} of {} as session {}, from {}.\n",
+    ctx.out() << fmt::format("Logged {} of {} as session {}, from {}{}.\n",
                              format_duration(s.duration_s), display(s.app), s.id,
-                             format_local(s.start.utc));
+                             format_local(s.start.utc), notice.empty() ? "" : " (" + notice + ")");
   }
   return Status::ok();
 }

@@ -27,6 +27,7 @@ Status Context::open_vault() {
   // must not cost the user a passphrase prompt.
   Result<VaultHeader> header = Vault::read_header(vault_dir);
   if (!header.is_ok()) return header.status();
+  for (const std::string& w : Vault::exposure_warnings(vault_dir)) warn(w);
   Result<crypto::SecretBytes> pass = current_passphrase(*this);
   if (!pass.is_ok()) return pass.status();
   Result<Vault> v = Vault::unlock(vault_dir, *pass);

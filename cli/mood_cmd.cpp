@@ -46,7 +46,9 @@ Result<std::optional<std::string>> read_note(Context& ctx) {
   return text;
 }
 
-Status apply_fields(Context& ctx, MoodEntry& e) {
+// Applies the options that set fields. `notice` says when --at named a local
+// time that does not exist and was moved.
+Status apply_fields(Context& ctx, MoodEntry& e, std::string* notice = nullptr) {
   if (auto energy = ctx.opt<std::string>("energy")) {
     Result<std::int64_t> v = parse_int(*energy, "energy", 1, 10);
     if (!v.is_ok()) return v.status();
@@ -57,7 +59,7 @@ Status apply_fields(Context& ctx, MoodEntry& e) {
   if (!note.is_ok()) return note.status();
   if (*note) e.note = **note;
   if (auto when = ctx.opt<std::string>("at")) {
-    Result<Instant> at = parse_when(*when, ctx.now, TimeRole::kPoint);
+    Result<Instant> at = parse_when(*when, ctx.now, TimeRole::kPoint, notice);
     if (!at.is_ok()) return at.status().with_context("--at");
     e.at = *at;
   }
@@ -142,7 +144,8 @@ Status cmd_mood_add(Context& ctx) {
   e.score = static_cast<int>(*score);
   e.at = local_instant(ctx.now);
   e.is_private = ctx.flag("private");
-  Status s = apply_fields(ctx, e);
+  std::string notice;
+  Status s = apply_fields(ctx, e, &notice);
   if (s.is_ok()) s = validate_mood(e);
   if (s.is_ok()) s = ctx.open_vault();
   if (!s.is_ok()) return s;
@@ -150,10 +153,12 @@ Status cmd_mood_add(Context& ctx) {
   if (!id.is_ok()) return id.status();
   e.id = *id;
   if (ctx.json) {
+    if (!notice.empty()) ctx.warn(notice);
     ctx.print_json(to_json(e));
   } else {
-    ctx.out() << fmt::format("Logged mood {} as entry {} at {}{}.\n", e.score, e.id,
-                             format_local(e.at.utc), e.is_private ? " (private)" : "");
+    ctx.out() << fmt::format("Logged mood {} as entry {} at {}{}{}.\n", e.score, e.id,
+                             format_local(e.at.utc), e.is_private ? " (private)" : "",
+                             notice.empty() ? "" : " (" + notice + ")");
   }
   return Status::ok();
 }
@@ -222,7 +227,8 @@ Status cmd_mood_edit(Context& ctx) {
   if (!current.is_ok()) return current.status();
   MoodEntry e = std::move(current).value();
   if (score) e.score = *score;
-  s = apply_fields(ctx, e);
+  std::string notice;
+  s = apply_fields(ctx, e, &notice);
   if (!s.is_ok()) return s;
   if (ctx.flag("no-energy")) e.energy.reset();
   if (ctx.flag("no-tags")) e.tags.clear();
@@ -230,12 +236,17 @@ Status cmd_mood_edit(Context& ctx) {
   if (ctx.flag("private")) e.is_private = true;
   if (ctx.flag("public")) e.is_private = false;
   s = validate_mood(e);
-  if (s.is_ok()) s = update_mood(ctx.v().db(), e);
+  if (s.is_ok()) {
+    Result<AuditLog> log = ctx.v().audit();
+    s = log.is_ok() ? update_mood(ctx.v().db(), *log, e, ctx.now) : log.status();
+  }
   if (!s.is_ok()) return s;
   if (ctx.json) {
+    if (!notice.empty()) ctx.warn(notice);
     ctx.print_json(to_json(e));
   } else {
-    ctx.out() << fmt::format("Updated mood entry {}.\n", e.id);
+    ctx.out() << fmt::format("Updated mood entry {}{}.\n", e.id,
+                             notice.empty() ? "" : " (" + notice + ")");
   }
   return Status::ok();
 }

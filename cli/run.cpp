@@ -381,7 +381,10 @@ int run(const std::vector<std::string>& args, Io& io) {
   }
   ctx.json = ctx.flag("json");
 
-  Status s;
+  std::string tz_warning;
+  Status s = check_time_zone(io.getenv("TZ"), ctx.now, &tz_warning);
+  if (!s.is_ok()) return fail(io, s);
+  if (!tz_warning.empty()) ctx.warn(tz_warning);
   if (cmd->needs != Needs::kNothing) s = resolve_vault_dir(ctx);
   if (s.is_ok()) s = cmd->handler(ctx);
   if (s.kind() == ErrorKind::kClockBehind && !s.is_ok()) {

@@ -167,7 +167,11 @@ Status cmd_passwd(Context& ctx) {
   if (ctx.json) {
     ctx.print_json({{"changed", true}});
   } else {
-    ctx.out() << "Passphrase changed. The old one no longer opens this vault.\n";
+    ctx.out() << "Passphrase changed: this vault now opens with the new one.\n"
+                 "The data key stays the same, so a copy of the old vault.json (in a backup, "
+                 "say)\n"
+                 "still opens the data with the old passphrase. To shut out old copies, the data\n"
+                 "key itself must change: tend rekey (coming in a later release).\n";
   }
   return Status::ok();
 }
@@ -202,7 +206,9 @@ Status cmd_recover(Context& ctx) {
   if (ctx.json) {
     ctx.print_json({{"recovered", true}});
   } else {
-    ctx.out() << "New passphrase set. The recovery key still works; keep it safe.\n";
+    ctx.out() << "New passphrase set. The recovery key still works; keep it safe.\n"
+                 "The data key stays the same: a copy of the old vault.json still opens the data\n"
+                 "with the old passphrase, until tend rekey (coming in a later release).\n";
   }
   return Status::ok();
 }

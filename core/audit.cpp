@@ -13,9 +13,9 @@ namespace tend {
 namespace {
 
 constexpr std::string_view kKinds[] = {
-    kind::kVaultCreated,   kind::kPassphraseChanged, kind::kRecovered,     kind::kKeyRotated,
-    kind::kEntriesDeleted, kind::kImportCompleted,   kind::kGrantCreated,  kind::kGrantRevoked,
-    kind::kReceiptIssued,  kind::kExportCreated,     kind::kExportRefused,
+    kind::kVaultCreated,   kind::kPassphraseChanged, kind::kRecovered,       kind::kKeyRotated,
+    kind::kEntriesDeleted, kind::kEntriesShared,     kind::kImportCompleted, kind::kGrantCreated,
+    kind::kGrantRevoked,   kind::kReceiptIssued,     kind::kExportCreated,   kind::kExportRefused,
 };
 
 }  // namespace

@@ -32,6 +32,7 @@ inline constexpr std::string_view kPassphraseChanged = "passphrase.changed";
 inline constexpr std::string_view kRecovered = "recovered";
 inline constexpr std::string_view kKeyRotated = "key.rotated";
 inline constexpr std::string_view kEntriesDeleted = "entries.deleted";
+inline constexpr std::string_view kEntriesShared = "entries.shared";  // private made shareable
 inline constexpr std::string_view kImportCompleted = "import.completed";
 inline constexpr std::string_view kGrantCreated = "grant.created";
 inline constexpr std::string_view kGrantRevoked = "grant.revoked";

@@ -17,6 +17,7 @@ namespace tend::fs {
 
 bool exists(const std::string& path);
 bool is_directory(const std::string& path);
+bool is_symlink(const std::string& path);
 
 // Reads a whole file, refusing one larger than `max_bytes`.
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes);

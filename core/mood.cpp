@@ -153,9 +153,16 @@ Result<MoodEntry> get_mood(Db& db, std::int64_t id) {
   return read_row(*st);
 }
 
-Status update_mood(Db& db, const MoodEntry& e) {
+Status update_mood(Db& db, AuditLog& audit, const MoodEntry& e, std::int64_t now) {
   Result<Transaction> tx = Transaction::begin(db);
   if (!tx.is_ok()) return tx.status();
+  Result<MoodEntry> before = get_mood(db, e.id);
+  if (!before.is_ok()) return before.status();
+  if (before->is_private && !e.is_private) {
+    Result<std::int64_t> seq =
+        audit.record(kind::kEntriesShared, {{"type", "mood"}, {"count", 1}}, now);
+    if (!seq.is_ok()) return seq.status();
+  }
   Result<Statement> st = db.prepare(
       "UPDATE mood SET at = ?, utc_offset = ?, score = ?, energy = ?, note = ?, private = ?"
       " WHERE id = ?;");

@@ -43,8 +43,9 @@ Result<std::int64_t> add_mood(Db& db, const MoodEntry& entry, std::int64_t now);
 // In time order, oldest first.
 Result<std::vector<MoodEntry>> list_mood(Db& db, const MoodQuery& query);
 Result<MoodEntry> get_mood(Db& db, std::int64_t id);
-// Replaces every field of entry `entry.id`.
-Status update_mood(Db& db, const MoodEntry& entry);
+// Replaces every field of entry `entry.id`. Making a private entry shareable is
+// a consent-relevant change: it is logged as entries.shared (a count, never which).
+Status update_mood(Db& db, AuditLog& audit, const MoodEntry& entry, std::int64_t now);
 // Deletes for good (secure_delete) and logs an entries.deleted count.
 Status remove_mood(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now);
 

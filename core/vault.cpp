@@ -16,6 +16,7 @@
 //   unlocked --~Vault()--> locked (DEK wiped, database closed)
 #include "core/vault.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -92,6 +93,12 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
   // place at the end, so an interrupted init leaves no half-made vault at `dir`.
   std::string target = dir;
   while (target.size() > 1 && target.back() == '/') target.pop_back();
+  if (fs::is_symlink(target)) {
+    return Status::error(
+        ErrorKind::kExists,
+        fmt::format("{} is a symbolic link; tend makes the vault directory itself", dir),
+        "give the directory it points to: --vault \"$(readlink -f DIR)\"");
+  }
   if (fs::exists(target) && !fs::is_directory(target)) {
     return Status::error(ErrorKind::kExists, fmt::format("{} exists and is not a directory", dir));
   }
@@ -176,6 +183,20 @@ Status Vault::check_can_create(const std::string& dir) {
                          "tend init never touches an existing vault");
   }
   return Status::ok();
+}
+
+std::vector<std::string> Vault::exposure_warnings(const std::string& dir) {
+  const VaultPaths p = vault_paths(dir);
+  std::vector<std::string> out;
+  for (const std::string& path : {p.dir, p.header, p.db, p.db + "-wal", p.db + "-shm"}) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || (st.st_mode & 077) == 0) continue;
+    const bool is_dir = S_ISDIR(st.st_mode);
+    out.push_back(fmt::format(
+        "{} is open to other users (mode {:04o}); tend keeps it {}: chmod {} {}", quote(path, 120),
+        st.st_mode & 07777, is_dir ? "0700" : "0600", is_dir ? "700" : "600", quote(path, 120)));
+  }
+  return out;
 }
 
 Result<VaultHeader> Vault::read_header(const std::string& dir) {
@@ -350,13 +371,16 @@ Result<std::vector<std::string>> Vault::finish_interrupted() {
                           "damaged",
                           seq));
         }
-        Status s = fs::replace_file(paths_.header, bytes);
-        if (!s.is_ok()) return s.with_context("cannot complete an interrupted passphrase change");
+        Result<std::string> current = fs::read_file(paths_.header, kMaxHeaderBytes);
+        if (!current.is_ok() || *current != bytes) {  // else it took effect before the crash
+          Status s = fs::replace_file(paths_.header, bytes);
+          if (!s.is_ok()) return s.with_context("cannot complete an interrupted passphrase change");
+          notes.push_back(fmt::format(
+              "completed a passphrase change that was interrupted after it was logged (audit "
+              "entry {}): the passphrase set then is the one in force now",
+              seq));
+        }
         header_ = std::move(next).value();
-        notes.push_back(fmt::format(
-            "completed a passphrase change that was interrupted after it was logged (audit entry "
-            "{}): the passphrase set then is the one in force now",
-            seq));
       } else {
         Result<Json> paths = parse_json(st->text(2), "pending output");
         std::vector<std::string> missing;

@@ -56,6 +56,11 @@ class Vault {
   // Reads and checks vault.json without unlocking (no secret needed).
   static Result<VaultHeader> read_header(const std::string& dir);
 
+  // What in `dir` other users could read or change (tend makes the directory
+  // 0700 and its files 0600): one line per finding, for the user. Ciphertext
+  // that others can copy can be attacked offline.
+  static std::vector<std::string> exposure_warnings(const std::string& dir);
+
   // Unlocks with the passphrase: kWrongPassphrase if it does not unwrap the
   // data key; kCorrupt if the header or database is damaged. Never writes a
   // byte unless the database schema needs migrating.

@@ -1,6 +1,10 @@
 #include "core/when.hpp"
 
+#include <unistd.h>
+
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <ctime>
 #include <optional>
 
@@ -56,8 +60,10 @@ std::int32_t local_offset(std::int64_t utc) {
   return static_cast<std::int32_t>(tm.tm_gmtoff);
 }
 
-// Local wall-clock time to UTC (mktime picks the DST side for ambiguous times).
-std::int64_t from_local(int y, int mo, int d, int h, int mi, int s) {
+// Local wall-clock time to UTC (mktime picks the DST side for ambiguous times,
+// and moves a time in a gap forward by the gap). With `notice`, says when the
+// time read is not the wall-clock time given.
+std::int64_t from_local(int y, int mo, int d, int h, int mi, int s, std::string* notice = nullptr) {
   std::tm tm{};
   tm.tm_year = y - 1900;
   tm.tm_mon = mo - 1;
@@ -66,7 +72,14 @@ std::int64_t from_local(int y, int mo, int d, int h, int mi, int s) {
   tm.tm_min = mi;
   tm.tm_sec = s;
   tm.tm_isdst = -1;
-  return static_cast<std::int64_t>(std::mktime(&tm));
+  const auto utc = static_cast<std::int64_t>(std::mktime(&tm));
+  if (notice != nullptr && (tm.tm_hour != h || tm.tm_min != mi)) {
+    *notice = fmt::format(
+        "{:02}:{:02} does not exist on {:04}-{:02}-{:02} here (the clocks went forward): read as "
+        "{:02}:{:02}",
+        h, mi, y, mo, d, tm.tm_hour, tm.tm_min);
+  }
+  return utc;
 }
 
 std::tm local_tm(std::int64_t utc) {
@@ -150,17 +163,19 @@ std::optional<std::int32_t> parse_offset(std::string_view s) {
   return sign * (*hh * 3600 + *mm * 60);
 }
 
-Result<Instant> parse_absolute(std::string_view text, std::int64_t now, TimeRole role) {
+Result<Instant> parse_absolute(std::string_view text, std::int64_t now, TimeRole role,
+                               std::string* notice) {
   // HH:MM (or H:MM)
   if ((text.size() == 5 && text[2] == ':') || (text.size() == 4 && text[1] == ':')) {
     const std::size_t hw = text.size() - 3;
     auto h = digits(text, 0, hw), m = digits(text, hw + 1, 2);
     if (!h || !m || *h > 23 || *m > 59) return bad_time(text);
     std::tm tm = local_tm(now);
-    std::int64_t t = from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, *h, *m, 0);
+    std::int64_t t = from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, *h, *m, 0, notice);
     // A point time of day later than now means the most recent one: yesterday's.
     if (role == TimeRole::kPoint && t > now + kFutureSlackSeconds) {
-      t = from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - 1, *h, *m, 0);
+      if (notice != nullptr) notice->clear();
+      t = from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - 1, *h, *m, 0, notice);
     }
     return local_instant(t);
   }
@@ -193,7 +208,7 @@ Result<Instant> parse_absolute(std::string_view text, std::int64_t now, TimeRole
       if (pos == start) return bad_time(text);
     }
   }
-  if (pos == text.size()) return local_instant(from_local(*y, *mo, *d, *h, *mi, sec));
+  if (pos == text.size()) return local_instant(from_local(*y, *mo, *d, *h, *mi, sec, notice));
   auto offset = parse_offset(text.substr(pos));
   if (!offset) return bad_time(text, "bad UTC offset");
   const std::int64_t utc =
@@ -224,7 +239,8 @@ Instant local_instant(std::int64_t utc) {
   return {utc, local_offset(utc)};
 }
 
-Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole role) {
+Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole role,
+                           std::string* notice) {
   if (text.empty() || text.size() > 40) return bad_time(text);
   Result<Instant> r = Instant{};
   if (text == "now") {
@@ -243,13 +259,48 @@ Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole rol
   } else if (text[0] == '-') {
     r = parse_relative(text, now);
   } else {
-    r = parse_absolute(text, now, role);
+    r = parse_absolute(text, now, role, notice);
   }
   if (r.is_ok() && role == TimeRole::kPoint && r->utc > now + kFutureSlackSeconds) {
     return usage_error(phrase_with("the time", text) + " is in the future",
                        "entries record what has happened; use a past time");
   }
   return r;
+}
+
+Status check_time_zone(const char* tz, std::int64_t now, std::string* warning) {
+  const std::int32_t offset = local_offset(now);
+  if (offset > 18 * 3600 || offset < -18 * 3600) {
+    return usage_error(
+        fmt::format("the time zone gives a UTC offset of {}{:02}:{:02}, beyond ±18:00",
+                    offset < 0 ? '-' : '+', std::abs(offset) / 3600, std::abs(offset) / 60 % 60),
+        "set TZ to a zone name such as Europe/Berlin, or unset it");
+  }
+  if (tz == nullptr || tz[0] == '\0') return Status::ok();
+  std::string_view name = tz;
+  if (name.front() == ':') name.remove_prefix(1);
+  // A POSIX rule ("EST5EDT", "<+03>-3", "UTC0") needs no file: a name, then an offset.
+  std::size_t i = 0;
+  if (!name.empty() && name.front() == '<') {
+    i = name.find('>');
+    i = i == std::string_view::npos ? name.size() : i + 1;
+  } else {
+    while (i < name.size() && std::isalpha(static_cast<unsigned char>(name[i]))) ++i;
+  }
+  if (i >= 3 && i < name.size() &&
+      (std::isdigit(static_cast<unsigned char>(name[i])) || name[i] == '+' || name[i] == '-')) {
+    return Status::ok();
+  }
+  const char* dir = std::getenv("TZDIR");
+  const std::string path =
+      !name.empty() && name.front() == '/'
+          ? std::string(name)
+          : fmt::format("{}/{}", dir != nullptr ? dir : "/usr/share/zoneinfo", name);
+  if (::access(path.c_str(), R_OK) != 0) {
+    *warning = fmt::format("unknown time zone {}: times are read and shown in UTC",
+                           quote(std::string(tz), 40));
+  }
+  return Status::ok();
 }
 
 std::string format_local(std::int64_t utc) {

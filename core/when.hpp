@@ -36,7 +36,17 @@ enum class TimeRole {
 // Allowed lead of a point time over `now`, for clocks that disagree a little.
 constexpr std::int64_t kFutureSlackSeconds = 300;
 
-Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole role);
+// `notice`, when given, is set if a local time had to be moved: a wall-clock
+// time that does not exist (skipped when the clocks went forward) is read as the
+// same time after the jump, and the notice says so.
+Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole role,
+                           std::string* notice = nullptr);
+
+// Checks the time zone tend will use (TZ, else the system's). An offset beyond
+// ±18:00 (such as TZ=UTC+25) is refused: it cannot be written in RFC 3339. A TZ
+// naming no zone this system has is accepted with `warning` set, since the C
+// library then silently uses UTC.
+Status check_time_zone(const char* tz, std::int64_t now, std::string* warning);
 
 // The instant in the current local zone.
 Instant local_instant(std::int64_t utc);

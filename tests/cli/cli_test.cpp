@@ -1,6 +1,7 @@
 // The CLI run in-process: output shapes, exit codes, and that refusals write nothing.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/json.hpp"
@@ -446,4 +447,32 @@ TEST_CASE("the passphrase is read from the first line of --passphrase-fd", "[cli
   INFO(r.err);
   CHECK(r.code == 0);
   CHECK(tend_cli({"status", "--passphrase-fd", "3", "--passphrase-file", "x"}, env).code == 64);
+}
+
+TEST_CASE("smaller edges: a symlinked vault path, exposed files, what passwd does not do",
+          "[cli]") {
+  test::TempDir dir;
+  ::mkdir((dir / "empty").c_str(), 0700);
+  REQUIRE(::symlink((dir / "empty").c_str(), (dir / "link").c_str()) == 0);
+  test::CliResult link =
+      tend_cli({"init", "--vault", dir / "link"}, {{"TEND_PASSPHRASE", test::kPassphrase}});
+  CHECK(link.code == 73);
+  CHECK_THAT(link.err, Catch::Contains("is a symbolic link") && Catch::Contains("readlink -f"));
+
+  Fixture f;
+  REQUIRE(::chmod((f.dir / "vault/vault.db").c_str(), 0644) == 0);
+  test::CliResult exposed = f.run({"status"});
+  CHECK(exposed.code == 0);
+  CHECK_THAT(exposed.err, Catch::Contains("vault.db' is open to other users (mode 0644)") &&
+                              Catch::Contains("chmod 600"));
+  REQUIRE(::chmod((f.dir / "vault/vault.db").c_str(), 0600) == 0);
+  CHECK(f.run({"status"}).err.empty());
+
+  // passwd says plainly that an old copy of the header still opens the data.
+  test::write_file(f.dir / "new", "another passphrase\n");
+  test::CliResult p = f.run({"passwd", "--new-passphrase-file", f.dir / "new"});
+  CHECK(p.code == 0);
+  CHECK_THAT(p.out,
+             Catch::Contains("a copy of the old vault.json") && Catch::Contains("tend rekey"));
+  CHECK_THAT(tend_cli({"help", "passwd"}, {}).out, Catch::Contains("old copies of vault.json"));
 }

@@ -9,6 +9,7 @@
 
 #include "core/fs.hpp"
 #include "core/mood.hpp"
+#include "crypto/age.hpp"
 #include "crypto/encoding.hpp"
 #include "tests/support.hpp"
 
@@ -222,4 +223,66 @@ TEST_CASE("kill -9 during init leaves no vault or a whole one, never half of one
     }
   }
   CHECK(whole + none == 12);
+}
+
+TEST_CASE("a recipient key edited with the stock sqlcipher shell is refused by export itself",
+          "[process][sqlcipher][consent]") {
+  ProcFixture f;
+  REQUIRE(f.tend({"mood", "add", "6"}).code == 0);
+  const std::string key = crypto::format_age_recipient(crypto::generate_age_identity().public_key);
+  test::ProcResult g = f.tend({"grant", "add", "--recipient", "Dr. R", "--recipient-key", key,
+                               "--purpose", "care", "--data", "mood", "--json"});
+  REQUIRE(g.code == 0);
+  const std::string id = (*parse_json(g.out, "grant"))["id"];
+  test::write_file(f.dir / "cp", f.tend({"audit", "checkpoint"}).out);
+
+  // The holder swaps in a key of their own, as docs/vault-format.md shows how.
+  const std::string mine = crypto::format_age_recipient(crypto::generate_age_identity().public_key);
+  const crypto::SecretBytes dek = test::unwrap_dek(f.vault, test::kPassphrase);
+  const std::string script = "PRAGMA key = \"x'" + crypto::to_hex(dek.span()) +
+                             "'\";\nPRAGMA cipher_page_size = 4096;\n"
+                             "UPDATE consent_grant SET recipient_keys = '[\"" +
+                             mine + "\"]';\n";
+  test::ProcResult edit = test::run_process({"sqlcipher", f.vault + "/vault.db"}, {}, script);
+  INFO(edit.err);
+  REQUIRE(edit.code == 0);
+
+  test::ProcResult e = f.tend({"export", "--grant", id, "-o", f.dir / "out.age"});
+  CHECK(e.code == 65);
+  CHECK_THAT(e.err, Catch::StartsWith("tend: error: export refused: grant " + id +
+                                      " in the vault does not match the audit log: its recipient "
+                                      "keys differ"));
+  CHECK_FALSE(fs::exists(f.dir / "out.age"));
+  // The refusal is logged; the log verifies and shows no export.
+  REQUIRE(f.tend({"audit", "export", "-o", f.dir / "pkg"}).code == 0);
+  const std::string verifier =
+      (*parse_json(f.tend({"identity", "--json"}).out, "identity"))["audit_verifier_key"];
+  test::ProcResult v = test::run_process({kTend, "audit", "verify", f.dir / "pkg", "--key",
+                                          verifier, "--trusted-checkpoint", f.dir / "cp", "--json"},
+                                         {});
+  INFO(v.err);
+  CHECK(v.code == 0);
+  const Json report = *parse_json(v.out, "report");
+  CHECK(report["consent"]["exports"] == 0);
+  CHECK(report["consent"]["refusals"] == 1);
+}
+
+TEST_CASE("the binary: a skipped local time is said so, and a bad TZ is not silent",
+          "[process][when]") {
+  ProcFixture f;
+  f.env["TZ"] = "Europe/Berlin";
+  test::ProcResult gap = f.tend({"mood", "add", "5", "--at", "2026-03-29T02:30"});
+  CHECK(gap.code == 0);
+  CHECK_THAT(gap.out, Catch::Contains("at 2026-03-29 03:30 (02:30 does not exist on 2026-03-29 "
+                                      "here (the clocks went forward): read as 03:30)"));
+  f.env["TZ"] = "UTC+25";
+  const auto before = test::fingerprint(f.vault);
+  test::ProcResult far = f.tend({"mood", "add", "5"});
+  CHECK(far.code == 64);
+  CHECK_THAT(far.err, Catch::Contains("beyond ±18:00"));
+  CHECK(test::fingerprint(f.vault) == before);
+  f.env["TZ"] = "Europe/Berlinn";
+  test::ProcResult unknown = f.tend({"status"});
+  CHECK(unknown.code == 0);
+  CHECK_THAT(unknown.err, Catch::Contains("warning: unknown time zone 'Europe/Berlinn'"));
 }

@@ -106,17 +106,29 @@ TEST_CASE("mood entries are added, filtered, edited and deleted", "[core][mood]"
   CHECK(scores(with<MoodQuery>([&](auto& q) { q.limit = 2; })) == std::vector<int>{8, 5});
   CHECK(list_mood(db, {})->back().is_private);
 
+  AuditLog audit = *v.vault.audit();
+  const std::size_t logged = audit.entries(std::nullopt)->size();
   MoodEntry e = *get_mood(db, 2);
   e.score = 7;
   e.tags = {"rest"};
   e.note.reset();
-  REQUIRE(update_mood(db, e).is_ok());
+  REQUIRE(update_mood(db, audit, e, test::kNow).is_ok());
   MoodEntry back = *get_mood(db, 2);
   CHECK(back.score == 7);
   CHECK(back.tags == std::vector<std::string>{"rest"});
   CHECK_FALSE(back.note.has_value());
+  CHECK(audit.entries(std::nullopt)->size() == logged);  // an edit is not logged...
 
-  AuditLog audit = *v.vault.audit();
+  // ...but a private entry made shareable is: that it happened, never which or what.
+  MoodEntry made_public = *get_mood(db, 4);
+  made_public.is_private = false;
+  REQUIRE(update_mood(db, audit, made_public, test::kNow).is_ok());
+  CHECK(audit.entries(1)->back().bytes == make_entry(static_cast<std::int64_t>(logged), test::kNow,
+                                                     kind::kEntriesShared,
+                                                     {{"count", 1}, {"type", "mood"}}));
+  made_public.is_private = true;  // and back: taking sharing away is not logged
+  REQUIRE(update_mood(db, audit, made_public, test::kNow).is_ok());
+  CHECK(audit.entries(std::nullopt)->size() == logged + 1);
   REQUIRE(remove_mood(db, audit, 1, test::kNow).is_ok());
   Status again = remove_mood(db, audit, 1, test::kNow);
   CHECK(again.kind() == ErrorKind::kNotFound);
@@ -128,8 +140,8 @@ TEST_CASE("mood entries are added, filtered, edited and deleted", "[core][mood]"
   Result<MoodSummary> sum = summarize_mood(db, test::kNow);
   REQUIRE(sum.is_ok());
   CHECK(sum->count == 4);
-  CHECK(sum->private_count == 1);
-  CHECK(sum->streak_days == 3);  // today, yesterday, the day before
+  CHECK(sum->private_count == 1);  // entry 4, private again
+  CHECK(sum->streak_days == 3);    // today, yesterday, the day before
 }
 
 TEST_CASE("the streak counts consecutive days ending today or yesterday", "[core][mood]") {

@@ -156,3 +156,48 @@ TEST_CASE("durations", "[core][when]") {
   CHECK(format_duration(60) == "1m");
   CHECK(format_duration(3601) == "1h1s");
 }
+
+TEST_CASE("a local time skipped by the clocks going forward is moved, and said so",
+          "[core][when]") {
+  TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");  // 2026-03-29 02:00 -> 03:00
+  std::string notice;
+  Result<Instant> at = parse_when("2026-03-29T02:30", kNow, TimeRole::kPoint, &notice);
+  REQUIRE(at.is_ok());
+  CHECK(format_iso(*at) == "2026-03-29T03:30:00+02:00");
+  CHECK(notice ==
+        "02:30 does not exist on 2026-03-29 here (the clocks went forward): read as 03:30");
+  notice.clear();
+  REQUIRE(parse_when("2026-03-29T03:30", kNow, TimeRole::kPoint, &notice).is_ok());
+  CHECK(notice.empty());
+  REQUIRE(parse_when("2026-03-29T02:30+01:00", kNow, TimeRole::kPoint, &notice).is_ok());
+  CHECK(notice.empty());  // an explicit offset is never moved
+}
+
+TEST_CASE("time zones: an offset beyond 18 hours is refused, an unknown name warned about",
+          "[core][when]") {
+  std::string warning;
+  {
+    TzGuard tz("UTC+25");
+    Status s = check_time_zone("UTC+25", kNow, &warning);
+    CHECK(s.kind() == ErrorKind::kUsage);
+    CHECK_THAT(s.message(), Catch::Contains("beyond ±18:00"));
+  }
+  {
+    TzGuard tz("Europe/Berlinn");
+    CHECK(check_time_zone("Europe/Berlinn", kNow, &warning).is_ok());
+    CHECK_THAT(warning, Catch::Contains("unknown time zone 'Europe/Berlinn'"));
+  }
+  for (const char* fine : {"UTC0", "CET-1CEST,M3.5.0,M10.5.0/3", "<+03>-3", ""}) {
+    TzGuard tz(fine);
+    warning.clear();
+    INFO(fine);
+    CHECK(check_time_zone(fine, kNow, &warning).is_ok());
+    CHECK(warning.empty());
+  }
+  {
+    TzGuard tz("Europe/Berlin");  // tzdata, installed by scripts/install-deps
+    warning.clear();
+    CHECK(check_time_zone("Europe/Berlin", kNow, &warning).is_ok());
+    CHECK(warning.empty());
+  }
+}

@@ -1,0 +1,353 @@
+// kill -9 between any two syscalls of a commit: the real binary runs under
+// strace, which delivers SIGKILL on entry to the N-th call of a syscall, for
+// every N and every syscall that writes or names a file. After each kill the
+// visible state must already be in the log: no file with its final name that no
+// entry records, no header the log does not know; and the next run finishes or
+// reports what was left in flight.
+#include <catch2/catch.hpp>
+
+#include <dirent.h>
+#include <signal.h>
+
+#include <map>
+#include <sstream>
+
+#include "core/audit_package.hpp"
+#include "core/consent.hpp"
+#include "core/fs.hpp"
+#include "crypto/age.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/recovery_key.hpp"
+#include "tests/support.hpp"
+
+using namespace tend;
+
+namespace {
+
+const std::string kTend = TEND_BINARY;
+// The syscalls that make a write durable or visible.
+constexpr const char* kSyscalls[] = {"pwrite64", "write",     "fsync",  "fdatasync", "linkat",
+                                     "link",     "renameat2", "rename", "unlink",    "unlinkat"};
+const std::string kNewPassphrase = "a new passphrase";
+
+// Every call that syncs, names or removes a file; of the many plain writes
+// (SQLite's pages, the output's chunks, lines on stdout) the first, the last and
+// every third, which keeps the run short and still lands between each pair of
+// syncs.
+bool worth_killing(const std::string& syscall, int n, int calls) {
+  if (syscall != "write" && syscall != "pwrite64") return true;
+  return n == 1 || n == calls || n % 3 == 0;
+}
+
+// LeakSanitizer cannot run under ptrace.
+std::map<std::string, std::string> traced_env(std::map<std::string, std::string> env) {
+  env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1";
+  return env;
+}
+
+std::string syscall_list() {
+  std::string out;
+  for (const char* s : kSyscalls) out += (out.empty() ? "" : ",") + std::string(s);
+  return out;
+}
+
+// How often `args` calls each of kSyscalls in a whole run.
+std::map<std::string, int> count_syscalls(const std::vector<std::string>& args,
+                                          const std::map<std::string, std::string>& env,
+                                          const std::string& log) {
+  std::vector<std::string> argv = {
+      "strace", "-f", "-qq", "-o", log, "-e", "trace=" + syscall_list(), kTend};
+  argv.insert(argv.end(), args.begin(), args.end());
+  test::ProcResult r = test::run_process(argv, traced_env(env));
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  std::map<std::string, int> counts;
+  std::istringstream lines(test::read_file(log));
+  for (std::string line; std::getline(lines, line);) {
+    const auto space = line.find(' ');
+    const auto paren = line.find('(');
+    if (space == std::string::npos || paren == std::string::npos || paren < space) continue;
+    ++counts[line.substr(space + 1, paren - space - 1)];
+  }
+  return counts;
+}
+
+// Runs `args`, killed on entry to the `n`-th call of `syscall`.
+test::ProcResult run_killed(const std::vector<std::string>& args,
+                            const std::map<std::string, std::string>& env,
+                            const std::string& syscall, int n) {
+  std::vector<std::string> argv = {"strace",
+                                   "-f",
+                                   "-qq",
+                                   "-o",
+                                   "/dev/null",
+                                   "-e",
+                                   "trace=" + syscall,
+                                   "-e",
+                                   "inject=" + syscall + ":signal=KILL:when=" + std::to_string(n),
+                                   kTend};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return test::run_process(argv, traced_env(env));
+}
+
+std::vector<std::string> names_in(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& [name, hash] : test::fingerprint(dir)) out.push_back(name);
+  return out;
+}
+
+std::vector<Json> log_entries(Vault& v) {
+  std::vector<Json> out;
+  for (const AuditEntry& e : *v.audit()->entries(std::nullopt)) {
+    out.push_back(*parse_json(e.bytes, "entry"));
+  }
+  return out;
+}
+
+std::int64_t pending_rows(Vault& v) {
+  Result<Statement> st = v.db().prepare("SELECT count(*) FROM pending_output;");
+  REQUIRE(st.is_ok());
+  REQUIRE(*st->step());
+  return st->int64(0);
+}
+
+// The audit log still verifies, against the checkpoint taken before the kill.
+void check_log_verifies(Vault& v, const std::string& trusted) {
+  AuditLog log = *v.audit();
+  VerifyOptions o;
+  o.key = log.verifier_key();
+  o.trusted_checkpoint = trusted;
+  Result<VerifyReport> r = verify_package(*log.package(), o);
+  REQUIRE(r.is_ok());
+  INFO(r->failure);
+  CHECK(r->ok);
+}
+
+// A vault with an entry and a grant, closed, to be copied for each kill.
+struct CrashFixture {
+  test::TempDir dir;
+  std::string base;
+  std::string grant;
+  std::string recovery_key;
+  std::map<std::string, std::string> env;
+
+  CrashFixture() : base(dir / "base") {
+    CreatedVault created = test::make_vault(base);
+    recovery_key = crypto::format_recovery_key(created.recovery_key);
+    env = {{"TEND_PASSPHRASE", test::kPassphrase}, {"HOME", dir.path()}};
+    test::write_file(dir / "new-passphrase", kNewPassphrase + "\n");
+    test::write_file(dir / "recovery-key", recovery_key + "\n");
+    auto run = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), {kTend, "--vault", base});
+      test::ProcResult r = test::run_process(args, env);
+      INFO(r.err);
+      REQUIRE(r.code == 0);
+      return r.out;
+    };
+    run({"mood", "add", "6", "--note", "before the crash"});
+    const std::string key =
+        crypto::format_age_recipient(crypto::generate_age_identity().public_key);
+    const std::string out = run({"grant", "add", "--recipient", "R", "--recipient-key", key,
+                                 "--purpose", "p", "--data", "mood,notes", "--json"});
+    grant = (*parse_json(out, "grant"))["id"];
+  }
+
+  // A fresh copy of the base vault and an empty output directory.
+  struct Copy {
+    std::string vault, out;
+  };
+  Copy copy(const std::string& name) {
+    Copy c{dir / (name + "-vault"), dir / (name + "-out")};
+    (void)!std::system(("rm -rf '" + c.vault + "' '" + c.out + "' && cp -a '" + base + "' '" +
+                        c.vault + "' && mkdir '" + c.out + "'")
+                           .c_str());
+    return c;
+  }
+
+  std::string checkpoint(const std::string& vault) {
+    Result<Vault> v = Vault::unlock(vault, test::secret(test::kPassphrase));
+    REQUIRE(v.is_ok());
+    return *v->audit()->latest_checkpoint();
+  }
+};
+
+// The next run: a command that unlocks, as the user would type it next.
+test::ProcResult next_run(const std::string& vault, const std::string& passphrase,
+                          const std::map<std::string, std::string>& base_env) {
+  std::map<std::string, std::string> env = base_env;
+  env["TEND_PASSPHRASE"] = passphrase;
+  return test::run_process({kTend, "--vault", vault, "status"}, env);
+}
+
+}  // namespace
+
+TEST_CASE("kill -9 at every write of an export or a receipt: no file the log does not record",
+          "[process][crash][strace]") {
+  CrashFixture f;
+  struct Command {
+    const char* name;
+    std::vector<std::string> args;  // after --vault V; "OUT" is the output file
+    const char* kind;               // the entry that records it
+  };
+  const Command commands[] = {
+      {"export", {"export", "--grant", f.grant, "-o", "OUT"}, "export.created"},
+      {"receipt", {"grant", "receipt", f.grant, "-o", "OUT"}, "receipt.issued"},
+  };
+  for (const Command& c : commands) {
+    const std::string trusted = f.checkpoint(f.base);
+    auto args_for = [&](const CrashFixture::Copy& copy) {
+      std::vector<std::string> args = {"--vault", copy.vault};
+      for (const std::string& a : c.args) args.push_back(a == "OUT" ? copy.out + "/file" : a);
+      return args;
+    };
+    const CrashFixture::Copy probe = f.copy("probe");
+    const std::map<std::string, int> counts =
+        count_syscalls(args_for(probe), f.env, f.dir / "trace");
+    int kills = 0;
+    for (const auto& [syscall, calls] : counts) {
+      for (int n = 1; n <= calls; ++n) {
+        if (!worth_killing(syscall, n, calls)) continue;
+        INFO(c.name << ": killed at " << syscall << " #" << n << " of " << calls);
+        const CrashFixture::Copy copy = f.copy("run");
+        test::ProcResult r = run_killed(args_for(copy), f.env, syscall, n);
+        if (r.code == 0) continue;  // the call was not reached in this run
+        ++kills;
+        const std::string file = copy.out + "/file";
+        {
+          Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+          REQUIRE(v.is_ok());
+          const std::vector<Json> entries = log_entries(*v);
+          const bool logged = entries.back()["kind"] == c.kind;
+          // Only the final names, and only what the log records.
+          for (const std::string& name : names_in(copy.out))
+            CHECK((name == "file" || name == "file.minisig"));
+          if (fs::exists(file)) {
+            CHECK(logged);
+            CHECK(fs::exists(file + ".minisig"));  // the signature is named first
+            if (std::string(c.kind) == "export.created") {
+              CHECK(entries.back()["meta"]["sha256"] ==
+                    crypto::to_hex(crypto::sha256(crypto::as_bytes(test::read_file(file)))));
+            }
+          }
+          Result<CheckedGrant> g = consented_grant(v->db(), f.grant);
+          REQUIRE(g.is_ok());
+          CHECK(g->tampered.is_ok());  // the count and the entry moved together
+          check_log_verifies(*v, trusted);
+        }
+        // The next run says what was left in flight, and clears it.
+        const bool interrupted = [&] {
+          Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+          return pending_rows(*v) > 0 && !fs::exists(file);
+        }();
+        test::ProcResult next = next_run(copy.vault, test::kPassphrase, f.env);
+        CHECK(next.code == 0);
+        CHECK((next.err.find("was interrupted before") != std::string::npos) == interrupted);
+        Result<Vault> after = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+        REQUIRE(after.is_ok());
+        CHECK(pending_rows(*after) == 0);
+      }
+    }
+    INFO(c.name);
+    CHECK(kills > 10);
+  }
+}
+
+TEST_CASE("kill -9 at every write of passwd or recover: the header changes only once it is logged",
+          "[process][crash][strace]") {
+  CrashFixture f;
+  struct Command {
+    const char* name;
+    std::vector<std::string> args;
+    const char* kind;
+  };
+  const Command commands[] = {
+      {"passwd",
+       {"passwd", "--new-passphrase-file", f.dir / "new-passphrase"},
+       "passphrase.changed"},
+      {"recover",
+       {"recover", "--recovery-key-file", f.dir / "recovery-key", "--new-passphrase-file",
+        f.dir / "new-passphrase"},
+       "recovered"},
+  };
+  for (const Command& c : commands) {
+    const std::string trusted = f.checkpoint(f.base);
+    const std::string old_header = test::read_file(f.base + "/vault.json");
+    auto args_for = [&](const std::string& vault) {
+      std::vector<std::string> args = {"--vault", vault};
+      args.insert(args.end(), c.args.begin(), c.args.end());
+      return args;
+    };
+    const std::map<std::string, int> counts =
+        count_syscalls(args_for(f.copy("probe").vault), f.env, f.dir / "trace");
+    int kills = 0;
+    for (const auto& [syscall, calls] : counts) {
+      for (int n = 1; n <= calls; ++n) {
+        if (!worth_killing(syscall, n, calls)) continue;
+        INFO(c.name << ": killed at " << syscall << " #" << n << " of " << calls);
+        const CrashFixture::Copy copy = f.copy("run");
+        test::ProcResult r = run_killed(args_for(copy.vault), f.env, syscall, n);
+        if (r.code == 0) continue;
+        ++kills;
+        const bool header_changed = test::read_file(copy.vault + "/vault.json") != old_header;
+        bool logged = false;
+        {
+          // Whichever passphrase the header on disk takes, the log must know of it.
+          Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+          if (!v.is_ok()) v = Vault::unlock(copy.vault, test::secret(kNewPassphrase));
+          REQUIRE(v.is_ok());
+          logged = log_entries(*v).back()["kind"] == c.kind;
+          if (header_changed) CHECK(logged);
+          check_log_verifies(*v, trusted);
+        }
+        // The next run, with the passphrase that opens the vault now: a logged
+        // change that had not taken effect is completed, and said so.
+        test::ProcResult next =
+            next_run(copy.vault, header_changed ? kNewPassphrase : test::kPassphrase, f.env);
+        INFO(next.err);
+        CHECK(next.code == 0);
+        CHECK((next.err.find("completed a passphrase change") != std::string::npos) ==
+              (logged && !header_changed));
+        // From then on, the log and the passphrase in force agree.
+        CHECK(Vault::unlock(copy.vault, test::secret(kNewPassphrase)).is_ok() == logged);
+        CHECK(Vault::unlock(copy.vault, test::secret(test::kPassphrase)).is_ok() == !logged);
+        for (const std::string& name : names_in(copy.vault)) {
+          CHECK(name.find(".tmp-") == std::string::npos);  // no temporary left behind
+        }
+      }
+    }
+    INFO(c.name);
+    CHECK(kills > 10);
+  }
+}
+
+TEST_CASE("a failed export removes nothing it did not create", "[cli][consent][crash]") {
+  test::TempDir dir;
+  const std::map<std::string, std::string> env = {{"TEND_VAULT", dir / "v"},
+                                                  {"TEND_PASSPHRASE", test::kPassphrase}};
+  REQUIRE(test::tend_cli({"init"}, env).code == 0);
+  REQUIRE(test::tend_cli({"mood", "add", "5"}, env).code == 0);
+  const std::string key = crypto::format_age_recipient(crypto::generate_age_identity().public_key);
+  test::CliResult g = test::tend_cli({"grant", "add", "--recipient", "R", "--recipient-key", key,
+                                      "--purpose", "p", "--data", "mood", "--json"},
+                                     env);
+  REQUIRE(g.code == 0);
+  const std::string id = (*parse_json(g.out, "grant"))["id"];
+  REQUIRE(test::tend_cli({"export", "--grant", id, "-o", dir / "week.age"}, env).code == 0);
+  const auto first = test::fingerprint(dir.path());
+  test::CliResult again = test::tend_cli({"export", "--grant", id, "-o", dir / "week.age"}, env);
+  CHECK(again.code == 73);
+  CHECK_THAT(again.err, Catch::Contains("already exists"));
+  CHECK(test::fingerprint(dir.path()) == first);  // the first export's files are untouched
+  // Only the signature's name taken: still nothing of the first is removed.
+  test::write_file(dir / "other.age.minisig", "someone else's");
+  CHECK(test::tend_cli({"export", "--grant", id, "-o", dir / "other.age"}, env).code == 73);
+  CHECK(test::read_file(dir / "other.age.minisig") == "someone else's");
+  CHECK_FALSE(fs::exists(dir / "other.age"));
+  // An empty output name is refused before anything is counted or logged.
+  const auto vault = test::fingerprint(dir / "v");
+  CHECK(test::tend_cli({"export", "--grant", id, "-o", ""}, env).code == 64);
+  CHECK(test::tend_cli({"grant", "receipt", id, "-o", ""}, env).code == 64);
+  CHECK(test::tend_cli({"audit", "export", "-o", ""}, env).code == 64);
+  CHECK(test::fingerprint(dir / "v") == vault);
+}
