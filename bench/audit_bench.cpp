@@ -133,7 +133,7 @@ int bench_append(std::uint64_t m, bool full_sync) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (!crypto::init()) return 2;
+  if (!crypto::init().is_ok()) return 2;
   bool any = false;
   int rc = 0;
   for (int i = 1; i < argc; ++i) {

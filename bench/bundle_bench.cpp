@@ -22,7 +22,7 @@ using namespace tend;
 using Clock = std::chrono::steady_clock;
 
 int main(int argc, char** argv) {
-  if (!crypto::init()) return 2;
+  if (!crypto::init().is_ok()) return 2;
   const long n = argc > 1 ? std::atol(argv[1]) : 200000;
   char tmpl[] = "/tmp/tend-bundle-bench.XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) return 1;
@@ -43,16 +43,16 @@ int main(int argc, char** argv) {
   const crypto::X25519Key recipients[] = {id.public_key};
   crypto::AgeWriter age(recipients, [&](std::span<const std::uint8_t> b) {
     file.append(reinterpret_cast<const char*>(b.data()), b.size());
-    return true;
+    return Status::ok();
   });
-  if (!age.write(payload) || !age.finish()) return 1;
+  if (!age.write(payload).is_ok() || !age.finish().is_ok()) return 1;
   if (!fs::create_file(dir + "/bundle.age", file).is_ok()) return 1;
 
   // What `tend bundle open` does: open, then write the payload indented.
   const auto t0 = Clock::now();
   Result<OpenedBundle> opened = open_bundle({dir + "/bundle.age", dir + "/key.txt", std::nullopt});
   std::ofstream shown(dir + "/shown.json");
-  if (opened.is_ok()) write_indented_json(opened->payload, shown);
+  if (opened.is_ok()) write_indented_json(crypto::as_text(opened->payload), shown);
   shown.close();
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   if (!opened.is_ok()) {

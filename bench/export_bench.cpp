@@ -48,7 +48,7 @@ void reset_peak() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (!crypto::init()) return 2;
+  if (!crypto::init().is_ok()) return 2;
   const std::int64_t n = argc > 1 ? std::atoll(argv[1]) : 100000;
   char tmpl[] = "/tmp/tend-export-bench.XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) return 1;

@@ -352,7 +352,7 @@ Status cmd_bundle_open(Context& ctx) {
         "the signature was not checked (no --signer): give the sender's minisign key "
         "to know who made this bundle");
   }
-  write_indented_json(opened->payload, ctx.out());
+  write_indented_json(crypto::as_text(opened->payload), ctx.out());
   return Status::ok();
 }
 

@@ -10,8 +10,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "base/status.hpp"
 #include "core/json.hpp"
-#include "core/status.hpp"
 #include "core/vault.hpp"
 #include "core/when.hpp"
 #include "crypto/kdf.hpp"

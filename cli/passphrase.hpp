@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "core/status.hpp"
+#include "base/status.hpp"
 #include "crypto/secret.hpp"
 
 namespace tend::cli {

@@ -248,7 +248,7 @@ int exit_code(ErrorKind kind) {
 }
 
 int run(const std::vector<std::string>& args, Io& io) {
-  if (!crypto::init()) return fail(io, io_error("cannot initialise libsodium"));
+  if (Status s = crypto::init(); !s.is_ok()) return fail(io, s);
 
   // Find the command words: the first one or two tokens that are not options
   // (or values of global options).

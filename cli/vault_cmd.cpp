@@ -64,7 +64,7 @@ Status cmd_init(Context& ctx) {
   Result<CreatedVault> created = Vault::create(ctx.vault_dir, *pass, kdf, ctx.now);
   if (!created.is_ok()) return created.status().with_context("cannot create vault");
   // The typable recovery key exists outside guarded memory only while it is printed.
-  std::string recovery = crypto::format_recovery_key(created->recovery_key);
+  std::string recovery(crypto::as_text(crypto::format_recovery_key(created->recovery_key)));
   struct Wipe {
     std::string& s;
     ~Wipe() { sodium_memzero(s.data(), s.size()); }
@@ -182,19 +182,9 @@ Status cmd_recover(Context& ctx) {
   Result<crypto::SecretBytes> text =
       read_secret_file(*ctx.opt<std::string>("recovery-key-file"), "recovery key file");
   if (!text.is_ok()) return text.status();
-  crypto::ParsedRecoveryKey parsed = crypto::parse_recovery_key(text->span());
-  switch (parsed.result) {
-    case crypto::RecoveryParse::kOk:
-      break;
-    case crypto::RecoveryParse::kBadCharacter:
-      return invalid_input("the recovery key contains a character that is not in its alphabet");
-    case crypto::RecoveryParse::kBadLength:
-      return invalid_input("the recovery key has the wrong length",
-                           "it is 55 characters in groups of five, as tend init showed it");
-    case crypto::RecoveryParse::kBadChecksum:
-      return invalid_input("the recovery key has a typo (its checksum does not match)");
-  }
-  Result<Vault> v = Vault::unlock_with_recovery_key(ctx.vault_dir, parsed.key);
+  Result<crypto::SecretBytes> key = crypto::parse_recovery_key(text->span());
+  if (!key.is_ok()) return key.status();
+  Result<Vault> v = Vault::unlock_with_recovery_key(ctx.vault_dir, *key);
   if (!v.is_ok()) return v.status();
   Status adopted = ctx.adopt_vault(std::move(v).value());
   if (!adopted.is_ok()) return adopted;

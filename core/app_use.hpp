@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "base/status.hpp"
 #include "core/audit.hpp"
 #include "core/db.hpp"
-#include "core/status.hpp"
 #include "core/when.hpp"
 
 namespace tend {

@@ -16,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
 #include "core/db.hpp"
 #include "core/json.hpp"
-#include "core/status.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/note.hpp"
 #include "crypto/sign.hpp"

@@ -128,19 +128,16 @@ Outcome open_checkpoints(const AuditPackage& p, const crypto::NoteVerifier& key,
                          CheckpointRoots& roots) {
   const crypto::NoteVerifier keys[] = {key};
   for (std::size_t i = 0; i < p.checkpoints.size(); ++i) {
-    crypto::OpenedNote note = crypto::open_note(p.checkpoints[i], keys);
-    switch (note.status) {
-      case crypto::NoteStatus::kOk:
-        break;
-      case crypto::NoteStatus::kMalformed:
+    Result<std::string> note = crypto::open_note(p.checkpoints[i], keys);
+    if (!note.is_ok()) {
+      if (note.status().kind() != ErrorKind::kVerifyFailed) {
         return failed(r, fmt::format("checkpoint {} is not a signed note", i + 1));
-      case crypto::NoteStatus::kUnverified:
-        return failed(r, fmt::format("checkpoint {} is not signed by the verifier key {}", i + 1,
-                                     quote(crypto::format_verifier_key(key.name, key.key), 120)));
-      case crypto::NoteStatus::kBadSignature:
-        return failed(r, fmt::format("checkpoint {} has a signature that does not verify", i + 1));
+      }
+      return failed(r, fmt::format("checkpoint {} {} (the verifier key is {})", i + 1,
+                                   note.status().message(),
+                                   quote(crypto::format_verifier_key(key.name, key.key), 120)));
     }
-    auto c = crypto::parse_checkpoint_text(note.text);
+    auto c = crypto::parse_checkpoint_text(*note);
     if (!c) return failed(r, fmt::format("checkpoint {} is not a tlog checkpoint", i + 1));
     if (c->origin != p.origin) {
       return failed(r,
@@ -257,17 +254,17 @@ Result<Outcome> check_trusted(const std::string& note_text, const crypto::NoteVe
                               const AuditPackage& p, const std::vector<crypto::Hash32>& leaves,
                               VerifyReport& r) {
   const crypto::NoteVerifier keys[] = {key};
-  crypto::OpenedNote note = crypto::open_note(note_text, keys);
-  if (note.status == crypto::NoteStatus::kMalformed) {
+  Result<std::string> note = crypto::open_note(note_text, keys);
+  if (!note.is_ok() && note.status().kind() != ErrorKind::kVerifyFailed) {
     return invalid_input("the trusted checkpoint is not a signed note");
   }
-  if (note.status != crypto::NoteStatus::kOk) {
+  if (!note.is_ok()) {
     return Outcome(failed(r, r.trust_on_first_use
                                  ? "the trusted checkpoint is not signed by the package's key: the "
                                    "verifier key was replaced"
                                  : "the trusted checkpoint is not signed by --key"));
   }
-  auto c = crypto::parse_checkpoint_text(note.text);
+  auto c = crypto::parse_checkpoint_text(*note);
   if (!c) return invalid_input("the trusted checkpoint is not a tlog checkpoint");
   if (c->origin != p.origin) {
     return Outcome(

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.hpp"
+#include "base/status.hpp"
 #include "crypto/merkle.hpp"
 #include "crypto/note.hpp"
 

@@ -26,21 +26,12 @@ Status check_signature(const std::string& path, std::string_view bundle, const s
   if (!key) return invalid_input("--signer is not a minisign public key (RW... or a .pub file)");
   Result<std::string> sig = fs::read_file(path + ".minisig", kMaxKeyFileBytes);
   if (!sig.is_ok()) return sig.status().with_context("the signature");
-  const crypto::MinisignResult v = crypto::minisign_verify(*sig, crypto::as_bytes(bundle), *key);
-  switch (v.status) {
-    case crypto::MinisignStatus::kOk:
-      out.signature_comment = v.trusted_comment;
-      return Status::ok();
-    case crypto::MinisignStatus::kMalformed:
-      return invalid_input(fmt::format("{}.minisig is not a minisign signature", path));
-    case crypto::MinisignStatus::kWrongKey:
-      return Status::error(ErrorKind::kVerifyFailed,
-                           "the bundle was signed by another key than --signer");
-    case crypto::MinisignStatus::kBadSignature:
-      return Status::error(ErrorKind::kVerifyFailed,
-                           "the bundle's signature does not verify: it was changed");
+  Result<std::string> comment = crypto::minisign_verify(*sig, crypto::as_bytes(bundle), *key);
+  if (!comment.is_ok()) {
+    return comment.status().with_context(fmt::format("the signature {}.minisig", path));
   }
-  return invalid_input("unknown signature status");
+  out.signature_comment = std::move(comment).value();
+  return Status::ok();
 }
 
 // The identities in an age identity file: one per line, '#' comments allowed.
@@ -69,10 +60,6 @@ Result<std::vector<crypto::AgeIdentity>> read_identities(const std::string& path
 
 }  // namespace
 
-OpenedBundle::~OpenedBundle() {
-  sodium_memzero(payload.data(), payload.size());
-}
-
 Result<OpenedBundle> open_bundle(const BundleRequest& request) {
   Result<std::string> bundle = fs::read_file(request.path, kMaxBundleBytes);
   if (!bundle.is_ok()) return bundle.status();
@@ -83,17 +70,16 @@ Result<OpenedBundle> open_bundle(const BundleRequest& request) {
   }
   Result<std::vector<crypto::AgeIdentity>> ids = read_identities(request.identity_path);
   if (!ids.is_ok()) return ids.status();
-  crypto::AgeResult plain = crypto::age_decrypt(*bundle, *ids);
-  if (plain.error == crypto::AgeError::kNoMatch) {
-    return Status::error(ErrorKind::kWrongPassphrase,
-                         "cannot open the bundle: it was not encrypted to this identity");
+  Result<crypto::SecretBytes> plain = crypto::age_decrypt(*bundle, *ids);
+  if (!plain.is_ok()) {
+    if (plain.status().kind() == ErrorKind::kWrongPassphrase) {
+      return plain.status().with_context(
+          "cannot open the bundle: it was not encrypted to this identity");
+    }
+    return invalid_input(fmt::format("cannot open the bundle: {}", plain.status().message()));
   }
-  if (plain.error != crypto::AgeError::kNone) {
-    return invalid_input(
-        fmt::format("cannot open the bundle: {}", crypto::age_error_message(plain.error)));
-  }
-  out.payload = std::move(plain.plaintext);
-  Status s = check_json(out.payload, "the bundle's payload");
+  out.payload = std::move(plain).value();
+  Status s = check_json(crypto::as_text(out.payload), "the bundle's payload");
   if (!s.is_ok()) return s;
   return out;
 }

@@ -6,8 +6,9 @@
 #include <optional>
 #include <string>
 
+#include "base/status.hpp"
 #include "core/json.hpp"
-#include "core/status.hpp"
+#include "crypto/secret.hpp"
 
 namespace tend {
 
@@ -20,14 +21,10 @@ struct BundleRequest {
 };
 
 struct OpenedBundle {
-  OpenedBundle() = default;
-  OpenedBundle(OpenedBundle&&) = default;
-  OpenedBundle& operator=(OpenedBundle&&) = default;
-  ~OpenedBundle();  // wipes the payload
-  // The decrypted payload: JSON text, checked to be valid (write it out with
-  // write_indented_json). It is never parsed into a document: a sender decides
-  // its size, and the recipient's tools read it.
-  std::string payload;
+  // The decrypted payload, in guarded memory: JSON text, checked to be valid
+  // (write it out with write_indented_json). It is never parsed into a
+  // document: a sender decides its size, and the recipient's tools read it.
+  crypto::SecretBytes payload;
   // The signature's trusted comment when a signer was given and it verified;
   // nullopt when no signature was checked.
   std::optional<std::string> signature_comment;

@@ -386,9 +386,11 @@ Result<CheckedGrant> consented_grant(Db& db, const std::string& id) {
   if (!found.is_ok()) return found.status();
   Result<std::optional<LoggedGrant>> logged = logged_grant(db, id);
   if (!logged.is_ok()) return logged.status();
+  std::optional<Result<Grant>> row;
+  if (*found) row = read_grant(*st);
   CheckedGrant out;
-  out.tampered = check_row(id, *found ? std::optional(read_grant(*st)) : std::nullopt, *logged);
-  if (*found && out.tampered.is_ok()) out.grant = *read_grant(*st);
+  out.tampered = check_row(id, row, *logged);
+  if (row && out.tampered.is_ok()) out.grant = std::move(*row).value();
   return out;
 }
 

@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
+#include "base/status.hpp"
 #include "core/audit.hpp"
 #include "core/consent_replay.hpp"
 #include "core/db.hpp"
 #include "core/json.hpp"
-#include "core/status.hpp"
 
 namespace tend {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.hpp"
+#include "base/status.hpp"
 #include "crypto/secret.hpp"
 
 namespace tend {

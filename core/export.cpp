@@ -222,12 +222,10 @@ Status write_bundle(Vault& vault, const Grant& grant, std::int64_t now, fs::Outp
   Db& db = vault.db();
   crypto::Sha256 sha;
   crypto::Blake2b512Hasher blake;
-  Status io;
   auto sink = [&](std::span<const std::uint8_t> bytes) {
     sha.update(bytes);
     blake.update(bytes);
-    if (io.is_ok()) io = file.write(bytes);
-    return io.is_ok();
+    return file.write(bytes);
   };
   std::vector<crypto::X25519Key> recipients;
   for (const std::string& k : grant.recipient_keys) {
@@ -239,33 +237,34 @@ Status write_bundle(Vault& vault, const Grant& grant, std::int64_t now, fs::Outp
     recipients.push_back(*key);
   }
   crypto::AgeWriter age(recipients, sink);
+  // The writer keeps its first failure, so pieces are written unchecked and
+  // the failure, if any, comes back from finish().
+  auto put = [&](std::string_view text) { return age.write(text); };
 
   Json terms = grant_terms(grant);
   terms.erase("recipients");
   terms["recipient_keys"] = grant.recipient_keys;
-  age.write(fmt::format(
+  Status s = put(fmt::format(
       R"({{"format":"tend-export","version":{},"vault_id":"{}","exported_at":"{}","audit_seq":{},"receipt_id":"{}","grant":{},"data":{{)",
       kPayloadVersion, vault.header().vault_id, format_iso(local_instant(now)), out.audit_seq,
       grant.receipt_id, dump_json(terms)));
   out.rows = Json::object();
   const std::vector<std::string> categories = row_categories(grant);
-  for (std::size_t i = 0; i < categories.size(); ++i) {
+  for (std::size_t i = 0; i < categories.size() && s.is_ok(); ++i) {
     const std::string& c = categories[i];
-    age.write(fmt::format("{}\"{}\":[", i == 0 ? "" : ",", c));
+    s = put(fmt::format("{}\"{}\":[", i == 0 ? "" : ",", c));
     std::int64_t n = 0;
-    Status s = emit_category(db, grant, c, [&](const Json& row) {
-      if (n++ > 0) age.write(",");
-      age.write(dump_json(row));
-      return io;
-    });
-    if (!s.is_ok()) return s;
-    age.write("]");
+    if (s.is_ok()) {
+      s = emit_category(db, grant, c, [&](const Json& row) {
+        return put((n++ > 0 ? "," : "") + dump_json(row));
+      });
+    }
+    if (s.is_ok()) s = put("]");
     out.rows[c] = n;
   }
-  age.write("},\"rows\":");
-  age.write(dump_json(out.rows));
-  age.write("}");
-  if (!age.finish() || !io.is_ok()) return io.is_ok() ? io_error("cannot write the export") : io;
+  if (s.is_ok()) s = put("},\"rows\":" + dump_json(out.rows) + "}");
+  if (s.is_ok()) s = age.finish();
+  if (!s.is_ok()) return s.with_context("cannot write the export");
   out.sha256 = crypto::to_hex(sha.finish());
 
   Result<crypto::KeyPair> signing = vault.device_key(DeviceKey::kSigning);
@@ -274,7 +273,7 @@ Status write_bundle(Vault& vault, const Grant& grant, std::int64_t now, fs::Outp
       crypto::minisign_sign(*signing, blake.finish(), "signature from tend (age-encrypted export)",
                             fmt::format("tend export grant={} audit_seq={} sha256={}", grant.id,
                                         out.audit_seq, out.sha256));
-  Status s = sig.write(signature);
+  s = sig.write(signature);
   if (s.is_ok()) s = file.sync();
   if (s.is_ok()) s = sig.sync();
   return s;

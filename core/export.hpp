@@ -12,9 +12,9 @@
 #include <cstdint>
 #include <string>
 
+#include "base/status.hpp"
 #include "core/consent.hpp"
 #include "core/json.hpp"
-#include "core/status.hpp"
 #include "core/vault.hpp"
 
 namespace tend {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/status.hpp"
+#include "base/status.hpp"
 
 namespace tend::fs {
 

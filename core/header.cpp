@@ -97,8 +97,8 @@ Result<KeySlot> parse_slot(const Json& j) {
     if (!ops || !mem || !salt || *ops < 0 || *mem < 0) return damaged("malformed KDF parameters");
     slot.kdf = {static_cast<std::uint64_t>(*ops), static_cast<std::uint64_t>(*mem)};
     slot.salt = std::move(*salt);
-    if (std::string why = crypto::check_kdf_params(slot.kdf); !why.empty()) {
-      return corrupt(fmt::format("vault.json is damaged or tampered: {}", why),
+    if (Status why = crypto::check_kdf_params(slot.kdf); !why.is_ok()) {
+      return corrupt(fmt::format("vault.json is damaged or tampered: {}", why.message()),
                      "tend refuses KDF costs it would never write; restore vault.json");
     }
   }

@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
 #include "core/db.hpp"
-#include "core/status.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/kdf.hpp"

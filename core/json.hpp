@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/status.hpp"
+#include "base/status.hpp"
 
 namespace tend {
 

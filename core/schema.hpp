@@ -1,8 +1,8 @@
 // The database schema and its migrations, versioned by PRAGMA user_version.
 #pragma once
 
+#include "base/status.hpp"
 #include "core/db.hpp"
-#include "core/status.hpp"
 
 namespace tend {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/status.hpp"
+#include "base/status.hpp"
 #include "crypto/encoding.hpp"
 
 namespace tend {

@@ -41,20 +41,16 @@ SecretBytes recovery_slot_key(const SecretBytes& recovery_key) {
   return crypto::derive_subkey(recovery_key, "tend/v1/recovery-slot");
 }
 
-KeySlot make_passphrase_slot(const std::string& vault_id, const SecretBytes& dek,
-                             const SecretBytes& passphrase, const crypto::KdfParams& kdf,
-                             Status* status) {
+Result<KeySlot> make_passphrase_slot(const std::string& vault_id, const SecretBytes& dek,
+                                     const SecretBytes& passphrase, const crypto::KdfParams& kdf) {
   KeySlot slot;
   slot.kind = SlotKind::kPassphrase;
   slot.kdf = kdf;
   slot.salt = crypto::random_bytes(crypto::kSaltBytes);
-  const SecretBytes key = crypto::derive_key(passphrase, slot.salt, kdf);
-  if (key.empty()) {
-    *status = io_error("cannot derive key: out of memory for the KDF");
-    return slot;
-  }
+  Result<SecretBytes> key = crypto::derive_key(passphrase, slot.salt, kdf);
+  if (!key.is_ok()) return key.status();
   slot.wrapped =
-      crypto::seal(key, dek.span(), crypto::as_bytes(slot_associated_data(vault_id, slot.kind)));
+      crypto::seal(*key, dek.span(), crypto::as_bytes(slot_associated_data(vault_id, slot.kind)));
   return slot;
 }
 
@@ -88,7 +84,7 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
                                    const crypto::KdfParams& kdf, std::int64_t now) {
   Status s = check_can_create(dir);
   if (!s.is_ok()) return s;
-  if (std::string why = crypto::check_kdf_params(kdf); !why.empty()) return usage_error(why);
+  if (Status why = crypto::check_kdf_params(kdf); !why.is_ok()) return usage_error(why.message());
   // The vault is built in a staging directory beside `dir` and renamed into
   // place at the end, so an interrupted init leaves no half-made vault at `dir`.
   std::string target = dir;
@@ -114,8 +110,12 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
   SecretBytes dek(kDekBytes);
   crypto::random_bytes(std::span<std::uint8_t>(dek.data(), dek.size()));
 
-  h.slots.push_back(make_passphrase_slot(h.vault_id, dek, passphrase, kdf, &s));
-  if (!s.is_ok()) return s;
+  Result<KeySlot> slot = make_passphrase_slot(h.vault_id, dek, passphrase, kdf);
+  if (!slot.is_ok()) {
+    remove_staging(paths);
+    return slot.status();
+  }
+  h.slots.push_back(std::move(slot).value());
   SecretBytes recovery_key = crypto::generate_recovery_key();
   KeySlot recovery;
   recovery.kind = SlotKind::kRecovery;
@@ -155,8 +155,9 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
       s = st->run();
       if (!s.is_ok()) return fail(s);
     }
-    AuditLog log(*db, audit_origin(h.vault_id),
-                 crypto::keypair_from_secret(audit.secret_key.span()));
+    Result<crypto::KeyPair> audit_key = crypto::keypair_from_secret(audit.secret_key.span());
+    if (!audit_key.is_ok()) return fail(audit_key.status());
+    AuditLog log(*db, audit_origin(h.vault_id), std::move(audit_key).value());
     Result<std::int64_t> seq =
         log.record(kind::kVaultCreated, {{"format_version", h.version}}, now);
     if (!seq.is_ok()) return fail(seq.status());
@@ -223,10 +224,10 @@ Result<Vault> Vault::unlock(const std::string& dir, const SecretBytes& passphras
   Result<VaultHeader> header = read_header(dir);
   if (!header.is_ok()) return header.status();
   const KeySlot* slot = header->slot(SlotKind::kPassphrase);
-  const SecretBytes key = crypto::derive_key(passphrase, slot->salt, slot->kdf);
-  if (key.empty()) return io_error("cannot derive key: out of memory for the KDF");
+  Result<SecretBytes> key = crypto::derive_key(passphrase, slot->salt, slot->kdf);
+  if (!key.is_ok()) return key.status();
   std::optional<SecretBytes> dek = crypto::open(
-      key, slot->wrapped, crypto::as_bytes(slot_associated_data(header->vault_id, slot->kind)));
+      *key, slot->wrapped, crypto::as_bytes(slot_associated_data(header->vault_id, slot->kind)));
   if (!dek) {
     return Status::error(ErrorKind::kWrongPassphrase, "cannot open vault: wrong passphrase",
                          "forgot it? tend recover --recovery-key-file FILE");
@@ -297,9 +298,10 @@ Status Vault::change_passphrase(const SecretBytes& new_passphrase, std::string_v
                                 std::int64_t now) {
   VaultHeader next = header_;
   KeySlot* slot = next.slot(SlotKind::kPassphrase);
+  Result<KeySlot> made = make_passphrase_slot(next.vault_id, dek_, new_passphrase, slot->kdf);
+  if (!made.is_ok()) return made.status();
+  *slot = std::move(made).value();
   Status s;
-  *slot = make_passphrase_slot(next.vault_id, dek_, new_passphrase, slot->kdf, &s);
-  if (!s.is_ok()) return s;
   next.mac = compute_header_mac(next, dek_);
   const std::string bytes = serialize_header(next);
 
@@ -422,9 +424,7 @@ Result<crypto::KeyPair> Vault::device_key(DeviceKey which) {
   if (!row.is_ok()) return row.status();
   if (!*row) return corrupt(fmt::format("the vault has no {} key", purpose_name(which)));
   const SecretBytes secret = st->secret_blob(0);
-  crypto::KeyPair kp = crypto::keypair_from_secret(secret.span());
-  if (kp.secret_key.empty()) return corrupt("a device key in the vault is malformed");
-  return kp;
+  return crypto::keypair_from_secret(secret.span());
 }
 
 }  // namespace tend

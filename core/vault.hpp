@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "base/status.hpp"
 #include "core/audit.hpp"
 #include "core/db.hpp"
 #include "core/header.hpp"
-#include "core/status.hpp"
 #include "crypto/kdf.hpp"
 #include "crypto/secret.hpp"
 #include "crypto/sign.hpp"

@@ -196,7 +196,10 @@ AgeWriter::AgeWriter(std::span<const X25519Key> recipients, Sink sink) : sink_(s
     X25519Key share{};
     crypto_scalarmult_base(share.data(), eph.data());
     SecretBytes shared(32);
-    if (crypto_scalarmult(shared.data(), eph.data(), r.data()) != 0) ok_ = false;  // low-order key
+    if (crypto_scalarmult(shared.data(), eph.data(), r.data()) != 0 && status_.is_ok()) {
+      status_ =
+          invalid_input("an age recipient is a low-order point: nothing can be encrypted to it");
+    }
     Bytes salt(share.begin(), share.end());
     salt.insert(salt.end(), r.begin(), r.end());
     const SecretBytes wrap = hkdf_sha256(shared.span(), salt, kX25519Info);
@@ -219,7 +222,8 @@ AgeWriter::AgeWriter(std::span<const X25519Key> recipients, Sink sink) : sink_(s
   std::uint8_t nonce[16];
   randombytes_buf(nonce, sizeof nonce);
   payload_key_ = hkdf_sha256(file_key.span(), nonce, "payload");
-  ok_ = ok_ && sink_(as_bytes(header)) && sink_(std::span<const std::uint8_t>(nonce, sizeof nonce));
+  if (status_.is_ok()) status_ = sink_(as_bytes(header));
+  if (status_.is_ok()) status_ = sink_(std::span<const std::uint8_t>(nonce, sizeof nonce));
   buffer_.reserve(kAgeChunk);
 }
 
@@ -227,7 +231,7 @@ AgeWriter::~AgeWriter() {
   sodium_memzero(buffer_.data(), buffer_.size());
 }
 
-bool AgeWriter::flush_chunk(bool last) {
+Status AgeWriter::flush_chunk(bool last) {
   std::vector<std::uint8_t> out(buffer_.size() + kTag);
   std::uint8_t nonce[12];
   chunk_nonce(counter_++, last, nonce);
@@ -235,43 +239,26 @@ bool AgeWriter::flush_chunk(bool last) {
                                             nullptr, 0, nullptr, nonce, payload_key_.data());
   sodium_memzero(buffer_.data(), buffer_.size());
   buffer_.clear();
-  ok_ = ok_ && sink_(out);
-  return ok_;
+  if (status_.is_ok()) status_ = sink_(out);
+  return status_;
 }
 
-bool AgeWriter::write(std::span<const std::uint8_t> plaintext) {
-  while (!plaintext.empty() && ok_) {
+Status AgeWriter::write(std::span<const std::uint8_t> plaintext) {
+  while (!plaintext.empty() && status_.is_ok()) {
     // A full buffer is flushed only when more data follows: the final chunk
     // is always the one finish() flags, and is empty only for an empty payload.
-    if (buffer_.size() == kAgeChunk) flush_chunk(false);
+    if (buffer_.size() == kAgeChunk && !flush_chunk(false).is_ok()) break;
     const std::size_t n = std::min(kAgeChunk - buffer_.size(), plaintext.size());
     buffer_.insert(buffer_.end(), plaintext.begin(),
                    plaintext.begin() + static_cast<std::ptrdiff_t>(n));
     plaintext = plaintext.subspan(n);
   }
-  return ok_;
+  return status_;
 }
 
-bool AgeWriter::finish() {
+Status AgeWriter::finish() {
+  if (!status_.is_ok()) return status_;
   return flush_chunk(true);
-}
-
-const char* age_error_message(AgeError e) {
-  switch (e) {
-    case AgeError::kNone:
-      return "ok";
-    case AgeError::kHeader:
-      return "malformed age header";
-    case AgeError::kNoMatch:
-      return "no identity matches any recipient of this file";
-    case AgeError::kHmac:
-      return "the age header MAC does not verify (the header was changed)";
-    case AgeError::kPayload:
-      return "the age payload is truncated, extended or was changed";
-    case AgeError::kArmor:
-      return "malformed ASCII armor";
-  }
-  return "age error";
 }
 
 std::optional<std::string> age_dearmor(std::string_view in) {
@@ -304,33 +291,28 @@ std::optional<std::string> age_dearmor(std::string_view in) {
 
 namespace {
 
-AgeResult decrypt_binary(std::string_view file, std::span<const AgeIdentity> identities) {
-  AgeResult r;
-  std::optional<Header> h = parse_header(file);
-  if (!h) {
-    r.error = AgeError::kHeader;
-    return r;
-  }
+Status bad_header() {
+  return invalid_input("malformed age header");
+}
+Status bad_payload() {
+  return corrupt("the age payload is truncated, extended or was changed");
+}
+
+// The file key from the first X25519 stanza one of `identities` opens.
+Result<SecretBytes> unwrap_file_key(const Header& h, std::span<const AgeIdentity> identities) {
   bool scrypt = false;
-  for (const Stanza& s : h->stanzas) scrypt = scrypt || s.args[0] == "scrypt";
-  if (scrypt && h->stanzas.size() > 1) {
-    r.error = AgeError::kHeader;  // an scrypt stanza must be alone
-    return r;
-  }
-  std::optional<SecretBytes> file_key;
-  for (const Stanza& s : h->stanzas) {
+  for (const Stanza& s : h.stanzas) scrypt = scrypt || s.args[0] == "scrypt";
+  if (scrypt && h.stanzas.size() > 1) return bad_header();  // an scrypt stanza must be alone
+  for (const Stanza& s : h.stanzas) {
     if (s.args[0] != "X25519") continue;
     std::optional<Bytes> share = s.args.size() == 2 ? from_b64_raw(s.args[1]) : std::nullopt;
     if (!share || share->size() != 32 || s.body.size() != kFileKeyBytes + kTag) {
-      r.error = AgeError::kHeader;
-      return r;
+      return bad_header();
     }
     for (const AgeIdentity& id : identities) {
-      if (file_key) break;
       SecretBytes shared(32);
       if (crypto_scalarmult(shared.data(), id.secret.data(), share->data()) != 0) {
-        r.error = AgeError::kHeader;  // all-zero shared secret: a low-order share
-        return r;
+        return bad_header();  // all-zero shared secret: a low-order share
       }
       Bytes salt(share->begin(), share->end());
       salt.insert(salt.end(), id.public_key.begin(), id.public_key.end());
@@ -340,72 +322,60 @@ AgeResult decrypt_binary(std::string_view file, std::span<const AgeIdentity> ide
       if (crypto_aead_chacha20poly1305_ietf_decrypt(key.data(), nullptr, nullptr, s.body.data(),
                                                     s.body.size(), nullptr, 0, zero_nonce,
                                                     wrap.data()) == 0) {
-        file_key = std::move(key);
+        return key;
       }
     }
   }
-  if (!file_key) {
-    r.error = AgeError::kNoMatch;
-    return r;
-  }
+  return Status::error(ErrorKind::kWrongPassphrase,
+                       "no identity matches any recipient of this file");
+}
+
+Result<SecretBytes> decrypt_binary(std::string_view file, std::span<const AgeIdentity> identities) {
+  std::optional<Header> h = parse_header(file);
+  if (!h) return bad_header();
+  Result<SecretBytes> file_key = unwrap_file_key(*h, identities);
+  if (!file_key.is_ok()) return file_key.status();
   const Bytes mac = hmac(header_mac_key(*file_key), h->mac_input);
   if (sodium_memcmp(mac.data(), h->mac.data(), mac.size()) != 0) {
-    r.error = AgeError::kHmac;
-    return r;
+    return corrupt("the age header MAC does not verify (the header was changed)");
   }
-
   std::string_view payload = file.substr(h->length);
-  if (payload.size() < 16) {
-    r.error = AgeError::kHeader;  // the nonce belongs to the header's framing
-    return r;
-  }
+  if (payload.size() < 16) return bad_header();  // the nonce belongs to the header's framing
   const SecretBytes key = hkdf_sha256(file_key->span(), as_bytes(payload.substr(0, 16)), "payload");
   payload.remove_prefix(16);
-  // Each chunk is decrypted in place at the end of the plaintext, which is
-  // sized once: the plaintext is never longer than the payload.
-  r.plaintext.reserve(payload.size());
-  std::uint64_t counter = 0;
-  for (;;) {
+  // Each chunk is decrypted in place: the plaintext is never longer than the payload.
+  SecretBytes plain(payload.size());
+  std::size_t length = 0;
+  for (std::uint64_t counter = 0;; ++counter) {
     const std::size_t full = kAgeChunk + kTag;
     const bool last = payload.size() <= full;
     const std::size_t n = last ? payload.size() : full;
-    if (n < kTag) {
-      r.error = AgeError::kPayload;
-      return r;
-    }
+    if (n < kTag || (last && n == kTag && counter > 0)) return bad_payload();
     std::uint8_t nonce[12];
     chunk_nonce(counter, last, nonce);
-    const std::size_t at = r.plaintext.size();
-    r.plaintext.resize(at + n - kTag);
     if (crypto_aead_chacha20poly1305_ietf_decrypt(
-            reinterpret_cast<std::uint8_t*>(r.plaintext.data() + at), nullptr, nullptr,
+            plain.data() + length, nullptr, nullptr,
             reinterpret_cast<const std::uint8_t*>(payload.data()), n, nullptr, 0, nonce,
-            key.data()) != 0 ||
-        (last && n == kTag && counter > 0)) {
-      sodium_memzero(r.plaintext.data(), r.plaintext.size());
-      r.plaintext.clear();
-      r.error = AgeError::kPayload;
-      return r;
+            key.data()) != 0) {
+      return bad_payload();
     }
+    length += n - kTag;
     payload.remove_prefix(n);
-    ++counter;
-    if (last) return r;
+    if (last) break;
   }
+  plain.truncate(length);
+  return plain;
 }
 
 }  // namespace
 
-AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identities) {
+Result<SecretBytes> age_decrypt(std::string_view file, std::span<const AgeIdentity> identities) {
   const std::size_t start = file.find_first_not_of(" \t\r\n");
   if (start == std::string_view::npos || file.substr(start, 5) != "-----") {
     return decrypt_binary(file, identities);
   }
   std::optional<std::string> binary = age_dearmor(file);
-  if (!binary) {
-    AgeResult r;
-    r.error = AgeError::kArmor;
-    return r;
-  }
+  if (!binary) return invalid_input("malformed ASCII armor");
   return decrypt_binary(*binary, identities);  // once: armor inside armor is a header error
 }
 

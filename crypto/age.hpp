@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/secret.hpp"
 
@@ -49,44 +50,35 @@ constexpr std::size_t kAgeChunk = std::size_t{64} * 1024;
 
 class AgeWriter {
  public:
-  using Sink = std::function<bool(std::span<const std::uint8_t>)>;
+  using Sink = std::function<Status(std::span<const std::uint8_t>)>;
   // Writes the header for `recipients` to `sink` at once. REQUIRES: recipients non-empty.
   AgeWriter(std::span<const X25519Key> recipients, Sink sink);
   ~AgeWriter();
   AgeWriter(const AgeWriter&) = delete;
   AgeWriter& operator=(const AgeWriter&) = delete;
 
-  bool write(std::span<const std::uint8_t> plaintext);
-  bool write(std::string_view plaintext) { return write(as_bytes(plaintext)); }
-  // Encrypts the final chunk. Returns false if any sink call failed.
-  bool finish();
+  // Each returns the first failure so far: the sink's, or kInvalidInput for a
+  // low-order recipient. After a failure nothing more reaches the sink.
+  Status write(std::span<const std::uint8_t> plaintext);
+  Status write(std::string_view plaintext) { return write(as_bytes(plaintext)); }
+  // Encrypts the final chunk.
+  Status finish();
 
  private:
-  bool flush_chunk(bool last);
+  Status flush_chunk(bool last);
   Sink sink_;
   SecretBytes payload_key_;
   std::vector<std::uint8_t> buffer_;
   std::uint64_t counter_ = 0;
-  bool ok_ = true;
+  Status status_;
 };
 
-enum class AgeError {
-  kNone = 0,
-  kHeader = 1,   // malformed header or stanza
-  kNoMatch = 2,  // no stanza for these identities
-  kHmac = 3,     // header MAC does not verify
-  kPayload = 4,  // payload truncated, extended or tampered with
-  kArmor = 5,    // ASCII armor that is not strict PEM
-};
-const char* age_error_message(AgeError e);
-
-struct AgeResult {
-  AgeError error = AgeError::kNone;
-  std::string plaintext;
-};
-// Decrypts a binary or an ASCII-armored (`age -a`) file. Armor is unwrapped once:
-// armor inside armor is refused, as age refuses it.
-AgeResult age_decrypt(std::string_view file, std::span<const AgeIdentity> identities);
+// Decrypts a binary or an ASCII-armored (`age -a`) file into guarded memory.
+// Armor is unwrapped once: armor inside armor is refused, as age refuses it.
+// Fails with kInvalidInput ("malformed age header", "malformed ASCII armor"),
+// kWrongPassphrase ("no identity matches any recipient of this file"), or
+// kCorrupt (the header MAC, or a payload truncated, extended or changed).
+Result<SecretBytes> age_decrypt(std::string_view file, std::span<const AgeIdentity> identities);
 
 // The binary file inside strict ASCII armor ("AGE ENCRYPTED FILE", RFC 7468
 // §3 strict: 64-column padded canonical base64, LF or CRLF, whitespace only

@@ -30,25 +30,27 @@ KdfParams test_only_insecure_kdf_params() {
   return {crypto_pwhash_argon2id_OPSLIMIT_MIN, crypto_pwhash_argon2id_MEMLIMIT_MIN};
 }
 
-std::string check_kdf_params(const KdfParams& p) {
+Status check_kdf_params(const KdfParams& p) {
   if (p.opslimit < kMinOpslimit || p.opslimit > kMaxOpslimit) {
-    return fmt::format("KDF opslimit {} is outside {}..{}", p.opslimit, kMinOpslimit, kMaxOpslimit);
+    return corrupt(
+        fmt::format("KDF opslimit {} is outside {}..{}", p.opslimit, kMinOpslimit, kMaxOpslimit));
   }
   if (p.memlimit < kMinMemlimit || p.memlimit > kMaxMemlimit) {
-    return fmt::format("KDF memlimit {} bytes is outside {}..{}", p.memlimit, kMinMemlimit,
-                       kMaxMemlimit);
+    return corrupt(fmt::format("KDF memlimit {} bytes is outside {}..{}", p.memlimit, kMinMemlimit,
+                               kMaxMemlimit));
   }
-  return {};
+  return Status::ok();
 }
 
-SecretBytes derive_key(const SecretBytes& passphrase, std::span<const std::uint8_t> salt,
-                       const KdfParams& params) {
-  if (salt.size() != kSaltBytes || !check_kdf_params(params).empty()) return {};
+Result<SecretBytes> derive_key(const SecretBytes& passphrase, std::span<const std::uint8_t> salt,
+                               const KdfParams& params) {
+  if (Status s = check_kdf_params(params); !s.is_ok()) return s;
+  if (salt.size() != kSaltBytes) return corrupt("the KDF salt has the wrong length");
   SecretBytes key(32);
   if (crypto_pwhash(key.data(), key.size(), reinterpret_cast<const char*>(passphrase.data()),
                     passphrase.size(), salt.data(), params.opslimit,
                     static_cast<std::size_t>(params.memlimit), crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return {};
+    return io_error("cannot derive the key: out of memory for the KDF");
   }
   return key;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.hpp"
 #include "crypto/secret.hpp"
 
 namespace tend::crypto {
@@ -39,12 +40,13 @@ std::optional<KdfProfile> parse_kdf_profile(std::string_view name);
 // environment variable of the tend executable selects these.
 KdfParams test_only_insecure_kdf_params();
 
-// Empty on success, else why the parameters are refused.
-std::string check_kdf_params(const KdfParams& params);
+// kCorrupt, saying why, unless the parameters are within the bounds above.
+Status check_kdf_params(const KdfParams& params);
 
-// Argon2id13 of `passphrase` with `salt` (kSaltBytes). Returns an empty
-// SecretBytes if libsodium fails (out of memory). REQUIRES: check_kdf_params ok.
-SecretBytes derive_key(const SecretBytes& passphrase, std::span<const std::uint8_t> salt,
-                       const KdfParams& params);
+// Argon2id13 of `passphrase` with `salt` (kSaltBytes): a 32-byte key. kCorrupt
+// for parameters check_kdf_params refuses or a salt of another size (nothing
+// runs then); kIo if libsodium fails (out of memory).
+Result<SecretBytes> derive_key(const SecretBytes& passphrase, std::span<const std::uint8_t> salt,
+                               const KdfParams& params);
 
 }  // namespace tend::crypto

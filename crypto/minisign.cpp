@@ -81,9 +81,9 @@ std::string minisign_sign(const KeyPair& key, const Blake2b512& digest, std::str
          "\ntrusted comment: " + std::string(trusted) + "\n" + to_base64(global) + "\n";
 }
 
-MinisignResult minisign_verify(std::string_view sig_file, std::span<const std::uint8_t> data,
-                               const MinisignKey& key) {
-  MinisignResult r;
+Result<std::string> minisign_verify(std::string_view sig_file, std::span<const std::uint8_t> data,
+                                    const MinisignKey& key) {
+  const Status malformed = invalid_input("not a minisign signature");
   std::string_view rest = sig_file;
   bool ok1 = false, ok2 = false, ok3 = false, ok4 = false;
   const std::string_view untrusted = take_line(rest, &ok1);
@@ -92,19 +92,18 @@ MinisignResult minisign_verify(std::string_view sig_file, std::span<const std::u
   const std::string_view global_line = take_line(rest, &ok4);
   if (!ok1 || !ok2 || !ok3 || !ok4 || untrusted.rfind("untrusted comment: ", 0) != 0 ||
       trusted.rfind("trusted comment: ", 0) != 0) {
-    return r;
+    return malformed;
   }
   while (!rest.empty() && (rest.front() == '\n' || rest.front() == '\r')) rest.remove_prefix(1);
-  if (!rest.empty()) return r;
+  if (!rest.empty()) return malformed;
   auto raw = from_base64(sig_line);
   auto global = from_base64(global_line);
   if (!raw || raw->size() != 74 || !global || global->size() != 64 || (*raw)[0] != 'E' ||
       ((*raw)[1] != 'D' && (*raw)[1] != 'd')) {
-    return r;
+    return malformed;
   }
   if (std::memcmp(raw->data() + 2, key.key_id.data(), 8) != 0) {
-    r.status = MinisignStatus::kWrongKey;
-    return r;
+    return Status::error(ErrorKind::kVerifyFailed, "it was signed by another key");
   }
   Signature sig{}, gsig{};
   std::memcpy(sig.data(), raw->data() + 10, 64);
@@ -121,12 +120,10 @@ MinisignResult minisign_verify(std::string_view sig_file, std::span<const std::u
   Bytes global_msg(sig.begin(), sig.end());
   global_msg.insert(global_msg.end(), comment.begin(), comment.end());
   if (!good || !verify(key.key, global_msg, gsig)) {
-    r.status = MinisignStatus::kBadSignature;
-    return r;
+    return Status::error(ErrorKind::kVerifyFailed,
+                         "the signature does not verify: the data or its comment was changed");
   }
-  r.status = MinisignStatus::kOk;
-  r.trusted_comment = std::string(comment);
-  return r;
+  return std::string(comment);
 }
 
 }  // namespace tend::crypto

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.hpp"
 #include "crypto/secret.hpp"
 #include "crypto/sign.hpp"
 
@@ -46,12 +47,10 @@ MinisignKey minisign_key(const PublicKey& pk);
 std::string minisign_sign(const KeyPair& key, const Blake2b512& digest, std::string_view untrusted,
                           std::string_view trusted);
 
-enum class MinisignStatus { kOk = 0, kMalformed = 1, kWrongKey = 2, kBadSignature = 3 };
-struct MinisignResult {
-  MinisignStatus status = MinisignStatus::kMalformed;
-  std::string trusted_comment;
-};
-MinisignResult minisign_verify(std::string_view sig_file, std::span<const std::uint8_t> data,
-                               const MinisignKey& key);
+// The trusted comment of `sig_file`, a signature by `key` over `data`.
+// kInvalidInput if it is not a minisign signature; kVerifyFailed if another key
+// made it, or if it does not verify (the data or the trusted comment changed).
+Result<std::string> minisign_verify(std::string_view sig_file, std::span<const std::uint8_t> data,
+                                    const MinisignKey& key);
 
 }  // namespace tend::crypto

@@ -79,19 +79,19 @@ std::string sign_note(std::string_view text, std::string_view name, const Secret
   return fmt::format("{}\n{} {} {}\n", text, kEmDash, name, to_base64(raw));
 }
 
-OpenedNote open_note(std::string_view note, std::span<const NoteVerifier> known) {
-  OpenedNote out;
-  if (note.size() > 1 << 20 || !valid_utf8(note)) return out;
+Result<std::string> open_note(std::string_view note, std::span<const NoteVerifier> known) {
+  const Status malformed = invalid_input("not a signed note");
+  if (note.size() > 1 << 20 || !valid_utf8(note)) return malformed;
   for (char c : note) {
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\n') return out;
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\n') return malformed;
   }
-  if (note.empty() || note.back() != '\n') return out;
+  if (note.empty() || note.back() != '\n') return malformed;
   // The text ends at the last empty line.
   const auto split = note.rfind("\n\n");
-  if (split == std::string_view::npos) return out;
+  if (split == std::string_view::npos) return malformed;
   const std::string_view text = note.substr(0, split + 1);
   std::string_view sigs = note.substr(split + 2);
-  if (sigs.empty()) return out;
+  if (sigs.empty()) return malformed;
 
   bool any_known = false, any_bad = false;
   std::size_t count = 0;
@@ -99,14 +99,14 @@ OpenedNote open_note(std::string_view note, std::span<const NoteVerifier> known)
     const auto nl = sigs.find('\n');
     const std::string_view line = sigs.substr(0, nl);
     sigs.remove_prefix(nl + 1);
-    if (++count > kMaxSignatures) return out;
-    if (line.substr(0, kEmDash.size() + 1) != std::string(kEmDash) + " ") return out;
+    if (++count > kMaxSignatures) return malformed;
+    if (line.substr(0, kEmDash.size() + 1) != std::string(kEmDash) + " ") return malformed;
     const std::string_view rest = line.substr(kEmDash.size() + 1);
     const auto space = rest.find(' ');
-    if (space == std::string_view::npos) return out;
+    if (space == std::string_view::npos) return malformed;
     const std::string_view name = rest.substr(0, space);
     auto raw = from_base64(rest.substr(space + 1));
-    if (!valid_name(name) || !raw || raw->size() < 5) return out;
+    if (!valid_name(name) || !raw || raw->size() < 5) return malformed;
     const std::uint32_t id = (std::uint32_t{(*raw)[0]} << 24) | (std::uint32_t{(*raw)[1]} << 16) |
                              (std::uint32_t{(*raw)[2]} << 8) | std::uint32_t{(*raw)[3]};
     for (const NoteVerifier& v : known) {
@@ -121,10 +121,10 @@ OpenedNote open_note(std::string_view note, std::span<const NoteVerifier> known)
       if (!verify(v.key, as_bytes(text), sig)) any_bad = true;
     }
   }
-  out.text = std::string(text);
-  out.status =
-      any_bad ? NoteStatus::kBadSignature : (any_known ? NoteStatus::kOk : NoteStatus::kUnverified);
-  return out;
+  if (any_bad)
+    return Status::error(ErrorKind::kVerifyFailed, "has a signature that does not verify");
+  if (!any_known) return Status::error(ErrorKind::kVerifyFailed, "is not signed by a known key");
+  return std::string(text);
 }
 
 std::string checkpoint_text(const Checkpoint& c) {

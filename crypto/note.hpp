@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/sign.hpp"
 
@@ -37,19 +38,12 @@ std::optional<NoteVerifier> parse_verifier_key(std::string_view text);
 std::string sign_note(std::string_view text, std::string_view name, const SecretBytes& secret_key,
                       const PublicKey& public_key);
 
-enum class NoteStatus {
-  kOk = 0,
-  kMalformed = 1,     // not a signed note at all
-  kUnverified = 2,    // no signature from a known key
-  kBadSignature = 3,  // a known key's signature does not verify
-};
-struct OpenedNote {
-  NoteStatus status = NoteStatus::kMalformed;
-  std::string text;  // set unless kMalformed
-};
-// Opens a note: signatures from unknown keys are ignored; at least one known
-// key must have signed, and every known key's signature must verify.
-OpenedNote open_note(std::string_view note, std::span<const NoteVerifier> known);
+// Opens a note and returns its text: signatures from unknown keys are ignored;
+// at least one known key must have signed, and every known key's signature must
+// verify. kInvalidInput if it is not a signed note at all; kVerifyFailed if no
+// known key signed it ("is not signed by a known key") or a known key's
+// signature does not verify ("has a signature that does not verify").
+Result<std::string> open_note(std::string_view note, std::span<const NoteVerifier> known);
 
 struct Checkpoint {
   std::string origin;

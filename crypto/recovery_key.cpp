@@ -1,7 +1,6 @@
 #include "crypto/recovery_key.hpp"
 
 #include <cstring>
-#include <string>
 
 #include "crypto/aead.hpp"
 #include "crypto/encoding.hpp"
@@ -33,6 +32,11 @@ std::array<std::uint8_t, 2> checksum(std::span<const std::uint8_t> key) {
   return {h[0], h[1]};
 }
 
+Status bad_length() {
+  return invalid_input("the recovery key has the wrong length",
+                       "it is 55 characters in groups of five, as tend init showed it");
+}
+
 }  // namespace
 
 SecretBytes generate_recovery_key() {
@@ -41,20 +45,21 @@ SecretBytes generate_recovery_key() {
   return key;
 }
 
-std::string format_recovery_key(const SecretBytes& key) {
+SecretBytes format_recovery_key(const SecretBytes& key) {
   SecretBytes raw(kTotalBytes);
   std::memcpy(raw.data(), key.data(), kRecoveryKeyBytes);
   const auto sum = checksum(key.span());
   raw.data()[kRecoveryKeyBytes] = sum[0];
   raw.data()[kRecoveryKeyBytes + 1] = sum[1];
 
-  std::string out;
+  SecretBytes out(kSymbols + (kSymbols - 1) / 5);  // the symbols, a dash after every five
+  std::size_t length = 0;
   unsigned buffer = 0;
   int bits = 0;
   std::size_t symbols = 0;
   auto emit = [&](unsigned v) {
-    if (symbols > 0 && symbols % 5 == 0) out += '-';
-    out += kAlphabet[v & 31];
+    if (symbols > 0 && symbols % 5 == 0) out.data()[length++] = '-';
+    out.data()[length++] = static_cast<std::uint8_t>(kAlphabet[v & 31]);
     ++symbols;
   };
   for (std::size_t i = 0; i < kTotalBytes; ++i) {
@@ -66,11 +71,11 @@ std::string format_recovery_key(const SecretBytes& key) {
     }
   }
   if (bits > 0) emit(buffer << (5 - bits));
+  buffer = 0;
   return out;
 }
 
-ParsedRecoveryKey parse_recovery_key(std::span<const std::uint8_t> text) {
-  ParsedRecoveryKey parsed;
+Result<SecretBytes> parse_recovery_key(std::span<const std::uint8_t> text) {
   SecretBytes raw(kTotalBytes);
   unsigned buffer = 0;
   int bits = 0;
@@ -79,13 +84,9 @@ ParsedRecoveryKey parse_recovery_key(std::span<const std::uint8_t> text) {
     if (c == '-' || c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
     const int v = symbol_value(c);
     if (v < 0) {
-      parsed.result = RecoveryParse::kBadCharacter;
-      return parsed;
+      return invalid_input("the recovery key contains a character that is not in its alphabet");
     }
-    if (++symbols > kSymbols) {
-      parsed.result = RecoveryParse::kBadLength;
-      return parsed;
-    }
+    if (++symbols > kSymbols) return bad_length();
     buffer = (buffer << 5) | static_cast<unsigned>(v);
     bits += 5;
     if (bits >= 8) {
@@ -93,20 +94,14 @@ ParsedRecoveryKey parse_recovery_key(std::span<const std::uint8_t> text) {
       bits -= 8;
     }
   }
-  if (symbols != kSymbols || out != kTotalBytes) {
-    parsed.result = RecoveryParse::kBadLength;
-    return parsed;
-  }
+  if (symbols != kSymbols || out != kTotalBytes) return bad_length();
   const auto sum = checksum({raw.data(), kRecoveryKeyBytes});
   // The padding bits after the checksum must be zero: one spelling per key.
   if ((buffer & ((1u << bits) - 1)) != 0 || raw.data()[kRecoveryKeyBytes] != sum[0] ||
       raw.data()[kRecoveryKeyBytes + 1] != sum[1]) {
-    parsed.result = RecoveryParse::kBadChecksum;
-    return parsed;
+    return invalid_input("the recovery key has a typo (its checksum does not match)");
   }
-  parsed.result = RecoveryParse::kOk;
-  parsed.key = SecretBytes::from({raw.data(), kRecoveryKeyBytes});
-  return parsed;
+  return SecretBytes::from({raw.data(), kRecoveryKeyBytes});
 }
 
 }  // namespace tend::crypto

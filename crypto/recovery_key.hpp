@@ -9,10 +9,9 @@
 // tried against the vault.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
+#include <span>
 
+#include "base/status.hpp"
 #include "crypto/secret.hpp"
 
 namespace tend::crypto {
@@ -21,14 +20,11 @@ constexpr std::size_t kRecoveryKeyBytes = 32;
 
 SecretBytes generate_recovery_key();
 
-// The typable form. The returned string is key material: callers print it once.
-std::string format_recovery_key(const SecretBytes& key);
+// The typable form, in guarded memory: it is key material, printed once.
+SecretBytes format_recovery_key(const SecretBytes& key);
 
-enum class RecoveryParse { kOk, kBadCharacter, kBadLength, kBadChecksum };
-struct ParsedRecoveryKey {
-  RecoveryParse result = RecoveryParse::kBadLength;
-  SecretBytes key;  // set when result == kOk
-};
-ParsedRecoveryKey parse_recovery_key(std::span<const std::uint8_t> text);
+// The 32 key bytes from their typable form. kInvalidInput, saying which, for a
+// character outside the alphabet, a wrong length, or a wrong checksum (a typo).
+Result<SecretBytes> parse_recovery_key(std::span<const std::uint8_t> text);
 
 }  // namespace tend::crypto

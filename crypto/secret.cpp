@@ -8,8 +8,9 @@
 
 namespace tend::crypto {
 
-bool init() {
-  return sodium_init() >= 0;
+Status init() {
+  if (sodium_init() < 0) return io_error("cannot initialise libsodium");
+  return Status::ok();
 }
 
 SecretBytes::SecretBytes(std::size_t size) : size_(size), capacity_(size == 0 ? 1 : size) {

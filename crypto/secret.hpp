@@ -9,12 +9,15 @@
 #include <cstdint>
 #include <ostream>
 #include <span>
+#include <string_view>
+
+#include "base/status.hpp"
 
 namespace tend::crypto {
 
-// Initialises libsodium. Safe to call more than once. Returns false if the
-// library could not be initialised (then nothing in tend_crypto may be used).
-[[nodiscard]] bool init();
+// Initialises libsodium. Safe to call more than once. kIo if the library could
+// not be initialised (then nothing in tend_crypto may be used).
+Status init();
 
 class SecretBytes {
  public:
@@ -52,6 +55,12 @@ class SecretBytes {
   std::size_t size_ = 0;
   std::size_t capacity_ = 0;
 };
+
+// The bytes as text, read in place (a passphrase, a decrypted payload). A view,
+// not a copy: whatever is made of it leaves guarded memory, so copy with care.
+inline std::string_view as_text(const SecretBytes& s) {
+  return {reinterpret_cast<const char*>(s.data()), s.size()};
+}
 
 inline std::ostream& operator<<(std::ostream& os, const SecretBytes&) {
   return os << "<redacted>";

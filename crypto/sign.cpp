@@ -18,9 +18,9 @@ KeyPair generate_keypair() {
   return kp;
 }
 
-KeyPair keypair_from_secret(std::span<const std::uint8_t> secret) {
+Result<KeyPair> keypair_from_secret(std::span<const std::uint8_t> secret) {
   KeyPair kp;
-  if (secret.size() != crypto_sign_SECRETKEYBYTES) return kp;
+  if (secret.size() != crypto_sign_SECRETKEYBYTES) return corrupt("a device key is malformed");
   kp.secret_key = SecretBytes::from(secret);
   crypto_sign_ed25519_sk_to_pk(kp.public_key.data(), kp.secret_key.data());
   return kp;

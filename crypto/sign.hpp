@@ -11,6 +11,7 @@
 #include <span>
 #include <string>
 
+#include "base/status.hpp"
 #include "crypto/secret.hpp"
 
 namespace tend::crypto {
@@ -24,8 +25,8 @@ struct KeyPair {
 };
 
 KeyPair generate_keypair();
-// Rebuilds a key pair from its 64-byte secret; empty secret_key if `secret` is malformed.
-KeyPair keypair_from_secret(std::span<const std::uint8_t> secret);
+// Rebuilds a key pair from its 64-byte secret; kCorrupt if `secret` is malformed.
+Result<KeyPair> keypair_from_secret(std::span<const std::uint8_t> secret);
 
 Signature sign(const SecretBytes& secret_key, std::span<const std::uint8_t> message);
 bool verify(const PublicKey& public_key, std::span<const std::uint8_t> message,

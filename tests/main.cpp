@@ -4,6 +4,6 @@
 #include "crypto/secret.hpp"
 
 int main(int argc, char** argv) {
-  if (!tend::crypto::init()) return 2;
+  if (!tend::crypto::init().is_ok()) return 2;
   return Catch::Session().run(argc, argv);
 }

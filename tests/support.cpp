@@ -186,7 +186,7 @@ crypto::SecretBytes unwrap_dek(const std::string& dir, const std::string& passph
   Result<VaultHeader> h = Vault::read_header(dir);
   if (!h.is_ok()) throw std::runtime_error(h.status().message());
   const KeySlot* slot = h->slot(SlotKind::kPassphrase);
-  const crypto::SecretBytes key = crypto::derive_key(secret(passphrase), slot->salt, slot->kdf);
+  const crypto::SecretBytes key = *crypto::derive_key(secret(passphrase), slot->salt, slot->kdf);
   auto dek =
       crypto::open(key, slot->wrapped,
                    crypto::as_bytes(slot_associated_data(h->vault_id, SlotKind::kPassphrase)));

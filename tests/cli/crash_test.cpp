@@ -134,7 +134,7 @@ struct CrashFixture {
 
   CrashFixture() : base(dir / "base") {
     CreatedVault created = test::make_vault(base);
-    recovery_key = crypto::format_recovery_key(created.recovery_key);
+    recovery_key = crypto::as_text(crypto::format_recovery_key(created.recovery_key));
     env = {{"TEND_PASSPHRASE", test::kPassphrase}, {"HOME", dir.path()}};
     test::write_file(dir / "new-passphrase", kNewPassphrase + "\n");
     test::write_file(dir / "recovery-key", recovery_key + "\n");

@@ -85,6 +85,9 @@ TEST_CASE("JSON output (--json) never aborts on text that is not UTF-8", "[cli][
   CHECK((*j)["vault"].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD
 
   Fixture f;
+  test::CliResult status = tend_cli({"status", "--json"}, env);
+  REQUIRE(status.code == 0);
+  CHECK(parse_json(status.out, "status").is_ok());
   CHECK(f.json({"status"})["vault"]["path"].is_string());
   Json g = f.json({"grant", "add", "--recipient", "R", "--recipient-key", age_key(), "--purpose",
                    "p", "--data", "mood"});
@@ -237,7 +240,7 @@ TEST_CASE("errors never repeat a positional argument or option value that may be
       next = c.name.find(' ', at);
       words.emplace_back(c.name.substr(at, next == std::string_view::npos ? next : next - at));
     }
-    auto run = [&](const std::vector<std::string>& tail, const std::string& what) {
+    auto run = [&](std::vector<std::string> tail, const std::string& what) {
       std::vector<std::string> args = words;
       args.insert(args.end(), tail.begin(), tail.end());
       test::CliResult r = f.run(args);
@@ -245,6 +248,13 @@ TEST_CASE("errors never repeat a positional argument or option value that may be
       if (r.code != 0) ++errors;
       CHECK(r.err.find("MARKER") == std::string::npos);
       CHECK(r.err.find("hopeless") == std::string::npos);
+      // The same place given hostile bytes: nothing raw reaches the terminal.
+      for (std::string& a : args) {
+        if (a.find("MARKER") != std::string::npos || a == "hopeless") a = kHostile;
+      }
+      test::CliResult hostile = f.run(args);
+      CHECK(terminal_safe(hostile.err));
+      CHECK(terminal_safe(hostile.out));
     };
     if (!path_positionals.count(std::string(c.name))) {
       for (int i = 0; i < std::max(c.max_args, 1); ++i) {
@@ -285,10 +295,10 @@ TEST_CASE("bundle open writes a hostile payload escaped, and says when it checke
   const crypto::X25519Key to[] = {id.public_key};
   crypto::AgeWriter w(to, [&](std::span<const std::uint8_t> b) {
     file.append(reinterpret_cast<const char*>(b.data()), b.size());
-    return true;
+    return Status::ok();
   });
-  REQUIRE(w.write(payload));
-  REQUIRE(w.finish());
+  REQUIRE(w.write(payload).is_ok());
+  REQUIRE(w.finish().is_ok());
   test::write_file(dir / "b.age", file);
   test::CliResult r =
       tend_cli({"bundle", "open", dir / "b.age", "--identity", dir / "key.txt"}, {});

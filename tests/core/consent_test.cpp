@@ -97,9 +97,9 @@ struct ConsentFixture {
     REQUIRE(r.is_ok());
     const std::string bundle = test::read_file(path);
     CHECK(crypto::to_hex(crypto::sha256(crypto::as_bytes(bundle))) == r->sha256);
-    crypto::AgeResult plain = crypto::age_decrypt(bundle, std::span(&recipient, 1));
-    REQUIRE(plain.error == crypto::AgeError::kNone);
-    Result<Json> j = parse_json(plain.plaintext, "payload");
+    Result<crypto::SecretBytes> plain = crypto::age_decrypt(bundle, std::span(&recipient, 1));
+    REQUIRE(plain.is_ok());
+    Result<Json> j = parse_json(crypto::as_text(*plain), "payload");
     REQUIRE(j.is_ok());
     CHECK((*j)["audit_seq"] == r->audit_seq);
     CHECK(last_entry()["kind"] == "export.created");

@@ -210,11 +210,11 @@ TEST_CASE("the recovery key unlocks and sets a new passphrase", "[core][vault]")
     CreatedVault created = test::make_vault(dir / "v");
     recovery = std::move(created.recovery_key);
   }
-  const std::string text = crypto::format_recovery_key(recovery);
-  crypto::ParsedRecoveryKey parsed = crypto::parse_recovery_key(crypto::as_bytes(text));
-  REQUIRE(parsed.result == crypto::RecoveryParse::kOk);
+  const crypto::SecretBytes text = crypto::format_recovery_key(recovery);
+  Result<crypto::SecretBytes> parsed = crypto::parse_recovery_key(text.span());
+  REQUIRE(parsed.is_ok());
   {
-    Result<Vault> v = Vault::unlock_with_recovery_key(dir / "v", parsed.key);
+    Result<Vault> v = Vault::unlock_with_recovery_key(dir / "v", *parsed);
     REQUIRE(v.is_ok());
     REQUIRE(
         v->change_passphrase(secret("recovered passphrase"), kind::kRecovered, test::kNow).is_ok());

@@ -6,8 +6,10 @@
 #include "crypto/bech32.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/minisign.hpp"
+#include "tests/age_outcome.hpp"
 
 using namespace tend::crypto;
+using tend::test::age_outcome;
 
 namespace {
 
@@ -15,17 +17,17 @@ std::string encrypt(const std::string& plain, std::span<const X25519Key> to) {
   std::string out;
   AgeWriter w(to, [&](std::span<const std::uint8_t> b) {
     out.append(reinterpret_cast<const char*>(b.data()), b.size());
-    return true;
+    return tend::Status::ok();
   });
   // Feed in uneven pieces: chunking must not depend on how data arrives.
   std::size_t pos = 0, step = 1;
   while (pos < plain.size()) {
     const std::size_t n = std::min(step, plain.size() - pos);
-    REQUIRE(w.write(std::string_view(plain).substr(pos, n)));
+    REQUIRE(w.write(std::string_view(plain).substr(pos, n)).is_ok());
     pos += n;
     step = step * 3 + 7;
   }
-  REQUIRE(w.finish());
+  REQUIRE(w.finish().is_ok());
   return out;
 }
 
@@ -93,11 +95,11 @@ TEST_CASE("age round-trips at every chunk boundary, to several recipients", "[cr
     const std::size_t chunks = n == 0 ? 1 : (n + kAgeChunk - 1) / kAgeChunk;
     CHECK(file.size() == header_length(file) + 16 + n + 16 * chunks);
     for (const AgeIdentity* id : {&a, &b}) {
-      AgeResult r = age_decrypt(file, std::span(id, 1));
-      CHECK(r.error == AgeError::kNone);
-      CHECK(r.plaintext == plain);
+      tend::Result<SecretBytes> r = age_decrypt(file, std::span(id, 1));
+      REQUIRE(r.is_ok());
+      CHECK(as_text(*r) == plain);
     }
-    CHECK(age_decrypt(file, std::span(&c, 1)).error == AgeError::kNoMatch);
+    CHECK(age_outcome(age_decrypt(file, std::span(&c, 1))) == "no match");
   }
 }
 
@@ -110,14 +112,16 @@ TEST_CASE("age decryption refuses truncated, extended, reordered and changed fil
   const std::size_t hdr = header_length(file);
   const std::size_t full = kAgeChunk + 16;
   const std::size_t body = hdr + 16;  // after the payload nonce
-  auto decrypt = [&](const std::string& f) { return age_decrypt(f, std::span(&id, 1)).error; };
+  auto decrypt = [&](const std::string& f) {
+    return age_outcome(age_decrypt(f, std::span(&id, 1)));
+  };
 
-  CHECK(decrypt(file.substr(0, file.size() - 1)) == AgeError::kPayload);  // last byte cut
-  CHECK(decrypt(file.substr(0, body + 3 * full)) == AgeError::kPayload);  // final chunk dropped
-  CHECK(decrypt(file.substr(0, body + full)) == AgeError::kPayload);      // cut at a boundary
-  CHECK(decrypt(file + "x") == AgeError::kPayload);                       // extended
-  CHECK(decrypt(file.substr(0, body)) == AgeError::kPayload);             // no chunks
-  CHECK(decrypt(file.substr(0, hdr + 10)) == AgeError::kHeader);          // short nonce
+  CHECK(decrypt(file.substr(0, file.size() - 1)) == "payload failure");  // last byte cut
+  CHECK(decrypt(file.substr(0, body + 3 * full)) == "payload failure");  // final chunk dropped
+  CHECK(decrypt(file.substr(0, body + full)) == "payload failure");      // cut at a boundary
+  CHECK(decrypt(file + "x") == "payload failure");                       // extended
+  CHECK(decrypt(file.substr(0, body)) == "payload failure");             // no chunks
+  CHECK(decrypt(file.substr(0, hdr + 10)) == "header failure");          // short nonce
   std::string swapped = file;
   std::copy(file.begin() + static_cast<std::ptrdiff_t>(body + full),
             file.begin() + static_cast<std::ptrdiff_t>(body + 2 * full),
@@ -125,21 +129,21 @@ TEST_CASE("age decryption refuses truncated, extended, reordered and changed fil
   std::copy(file.begin() + static_cast<std::ptrdiff_t>(body),
             file.begin() + static_cast<std::ptrdiff_t>(body + full),
             swapped.begin() + static_cast<std::ptrdiff_t>(body + full));
-  CHECK(decrypt(swapped) == AgeError::kPayload);  // reordered
+  CHECK(decrypt(swapped) == "payload failure");  // reordered
   std::string flipped = file;
   flipped[body + 5] ^= 1;
-  CHECK(decrypt(flipped) == AgeError::kPayload);
+  CHECK(decrypt(flipped) == "payload failure");
   std::string mac = file;
   mac[hdr - 5] = mac[hdr - 5] == 'A' ? 'B' : 'A';
-  CHECK(decrypt(mac) != AgeError::kNone);  // the MAC line changed
+  CHECK(decrypt(mac) != "success");  // the MAC line changed
   std::string stanza = file;
   stanza[file.find("-> X25519 ") + 12] ^= 1;
-  CHECK(decrypt(stanza) != AgeError::kNone);
-  CHECK(decrypt("age-encryption.org/v2\n") == AgeError::kHeader);
-  CHECK(decrypt("") == AgeError::kHeader);
+  CHECK(decrypt(stanza) != "success");
+  CHECK(decrypt("age-encryption.org/v2\n") == "header failure");
+  CHECK(decrypt("") == "header failure");
   std::string crlf = file;
   crlf.replace(crlf.find('\n'), 1, "\r\n");
-  CHECK(decrypt(crlf) == AgeError::kHeader);
+  CHECK(decrypt(crlf) == "header failure");
 }
 
 TEST_CASE("minisign signatures verify only for their data, comment and key", "[crypto][minisign]") {
@@ -149,17 +153,22 @@ TEST_CASE("minisign signatures verify only for their data, comment and key", "[c
   Blake2b512Hasher h;
   h.update(as_bytes(data));
   const std::string sig = minisign_sign(kp, h.finish(), "untrusted", "grant=g2345ab audit_seq=4");
-  MinisignResult ok = minisign_verify(sig, as_bytes(data), key);
-  CHECK(ok.status == MinisignStatus::kOk);
-  CHECK(ok.trusted_comment == "grant=g2345ab audit_seq=4");
-  CHECK(minisign_verify(sig, as_bytes("the bundlE"), key).status == MinisignStatus::kBadSignature);
+  tend::Result<std::string> ok = minisign_verify(sig, as_bytes(data), key);
+  REQUIRE(ok.is_ok());
+  CHECK(*ok == "grant=g2345ab audit_seq=4");
+  auto failure = [&](const std::string& s, std::string_view d, const MinisignKey& k) {
+    tend::Result<std::string> r = minisign_verify(s, as_bytes(d), k);
+    REQUIRE_FALSE(r.is_ok());
+    return std::pair(r.status().kind(), r.status().message());
+  };
+  using tend::ErrorKind;
+  CHECK(failure(sig, "the bundlE", key).first == ErrorKind::kVerifyFailed);
   std::string comment = sig;
   comment.replace(comment.find("audit_seq=4"), 11, "audit_seq=5");
-  CHECK(minisign_verify(comment, as_bytes(data), key).status == MinisignStatus::kBadSignature);
-  CHECK(minisign_verify(sig, as_bytes(data), minisign_key(generate_keypair().public_key)).status ==
-        MinisignStatus::kWrongKey);
-  CHECK(minisign_verify("untrusted comment: x\nnot base64\n", as_bytes(data), key).status ==
-        MinisignStatus::kMalformed);
+  CHECK_THAT(failure(comment, data, key).second, Catch::Contains("does not verify"));
+  CHECK(failure(sig, data, minisign_key(generate_keypair().public_key)) ==
+        std::pair(ErrorKind::kVerifyFailed, std::string("it was signed by another key")));
+  CHECK(failure("untrusted comment: x\nnot base64\n", data, key).first == ErrorKind::kInvalidInput);
   auto parsed = parse_minisign_public_key(minisign_public_key_file(kp.public_key));
   REQUIRE(parsed.has_value());
   CHECK(parsed->key == kp.public_key);
@@ -183,12 +192,10 @@ TEST_CASE("armor is unwrapped once: armor inside armor is refused, as age refuse
   AgeIdentity id = generate_age_identity();
   const X25519Key to[] = {id.public_key};
   const std::string binary = encrypt("inside", to);
-  AgeResult once = age_decrypt(armor(binary), std::span(&id, 1));
-  REQUIRE(once.error == AgeError::kNone);
-  CHECK(once.plaintext == "inside");
-  AgeResult twice = age_decrypt(armor(armor(binary)), std::span(&id, 1));
-  CHECK(twice.error == AgeError::kHeader);
-  CHECK(twice.plaintext.empty());
+  tend::Result<SecretBytes> once = age_decrypt(armor(binary), std::span(&id, 1));
+  REQUIRE(once.is_ok());
+  CHECK(as_text(*once) == "inside");
+  CHECK(age_outcome(age_decrypt(armor(armor(binary)), std::span(&id, 1))) == "header failure");
 }
 
 TEST_CASE("low-order X25519 recipients are recognised, so no file key is wrapped to them",

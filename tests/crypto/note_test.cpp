@@ -71,20 +71,23 @@ TEST_CASE("opening notes: unknown keys are ignored, known keys must verify",
   const NoteVerifier peter = verifier(kPeterKey), enoch = verifier(kEnochKey);
   const std::string both = std::string(kText) + "\n" + kPeterSig + kEnochSig;
   const NoteVerifier only_peter[] = {peter};
-  OpenedNote n = open_note(both, only_peter);
-  CHECK(n.status == NoteStatus::kOk);
-  CHECK(n.text == kText);
+  tend::Result<std::string> n = open_note(both, only_peter);
+  REQUIRE(n.is_ok());
+  CHECK(*n == kText);
   const NoteVerifier two[] = {peter, enoch};
-  CHECK(open_note(both, two).status == NoteStatus::kOk);
-  CHECK(open_note(both, {}).status == NoteStatus::kUnverified);
+  CHECK(open_note(both, two).is_ok());
+  auto failure = [](const tend::Result<std::string>& r) {
+    return r.is_ok() ? std::string("ok") : r.status().message();
+  };
+  CHECK(failure(open_note(both, {})) == "is not signed by a known key");
 
   std::string corrupt = std::string(kText) + "\n" + kPeterSig;
   corrupt.replace(corrupt.find("x08go/ZJ") + 60, 4, "ABCD");
-  CHECK(open_note(corrupt, only_peter).status == NoteStatus::kBadSignature);
+  CHECK(failure(open_note(corrupt, only_peter)) == "has a signature that does not verify");
 
   std::string changed_text = both;
   changed_text[3] = 'X';
-  CHECK(open_note(changed_text, only_peter).status == NoteStatus::kBadSignature);
+  CHECK(failure(open_note(changed_text, only_peter)) == "has a signature that does not verify");
 
   const std::string bad_msgs[] = {
       kText,
@@ -100,11 +103,11 @@ TEST_CASE("opening notes: unknown keys are ignored, known keys must verify",
   };
   for (const std::string& m : bad_msgs) {
     INFO(m);
-    CHECK(open_note(m, only_peter).status == NoteStatus::kMalformed);
+    CHECK(open_note(m, only_peter).status().kind() == tend::ErrorKind::kInvalidInput);
   }
   std::string many = std::string(kText) + "\n";
   for (int i = 0; i < 101; ++i) many += kPeterSig;
-  CHECK(open_note(many, only_peter).status == NoteStatus::kMalformed);
+  CHECK(open_note(many, only_peter).status().kind() == tend::ErrorKind::kInvalidInput);
 }
 
 TEST_CASE("checkpoint text is origin, size, base64 root", "[crypto][note]") {
