@@ -99,7 +99,7 @@ Status cmd_audit_checkpoint(Context& ctx) {
                     {"root", crypto::to_base64(head->root)},
                     {"verifier_key", log->verifier_key()}});
   } else {
-    ctx.out() << *note;
+    ctx.out() << display(*note, Newlines::kKeep);
   }
   return Status::ok();
 }

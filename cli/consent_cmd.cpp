@@ -59,7 +59,7 @@ void print_grant(std::ostream& o, const Grant& g, std::int64_t now) {
   o << fmt::format("  to        {}\n", display(g.recipient));
   for (const std::string& k : g.recipient_keys) o << fmt::format("            {}\n", display(k));
   o << fmt::format("  purpose   {} [{}]\n", display(g.purpose), display(g.purpose_category));
-  o << fmt::format("  data      {} ({})\n", join(g.categories, ", "),
+  o << fmt::format("  data      {} ({})\n", display(join(g.categories, ", ")),
                    granularity_name(g.granularity));
   o << fmt::format("  window    {} .. {}\n", g.from ? format_local(*g.from) : "the beginning",
                    g.until ? format_local(*g.until) : "no end");

@@ -32,12 +32,19 @@ Result<std::optional<std::string>> read_note(Context& ctx) {
   auto file = ctx.opt<std::string>("note-file");
   if (text && file) return usage_error("--note and --note-file conflict; give one");
   if (file) {
+    // The name is not repeated in errors: a note is often typed here by mistake.
     Result<std::string> content = fs::read_file(*file, kMaxNoteBytes + 1);
     if (!content.is_ok()) {
-      if (content.status().kind() == ErrorKind::kInvalidInput) {
-        return usage_error(fmt::format("note file is larger than {} KiB", kMaxNoteBytes / 1024));
+      switch (content.status().kind()) {
+        case ErrorKind::kInvalidInput:
+          return usage_error(
+              fmt::format("the note file is larger than {} KiB", kMaxNoteBytes / 1024));
+        case ErrorKind::kNotFound:
+          return not_found("the note file (--note-file) does not exist",
+                           "a note itself goes in --note TEXT");
+        default:
+          return Status::error(content.status().kind(), "cannot read the note file (--note-file)");
       }
-      return content.status();
     }
     std::string note = std::move(content).value();
     while (!note.empty() && (note.back() == '\n' || note.back() == '\r')) note.pop_back();

@@ -247,7 +247,9 @@ int exit_code(ErrorKind kind) {
   return kExitIoErr;
 }
 
-int run(const std::vector<std::string>& args, Io& io) {
+namespace {
+
+int dispatch(const std::vector<std::string>& args, Io& io) {
   if (Status s = crypto::init(); !s.is_ok()) return fail(io, s);
 
   // Find the command words: the first one or two tokens that are not options
@@ -395,6 +397,20 @@ int run(const std::vector<std::string>& args, Io& io) {
   }
   if (!s.is_ok()) return fail(io, s);
   return kExitOk;
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, Io& io) {
+  // No exception leaves tend: what the layers below cannot turn into a Status
+  // (memory exhausted, a library's own exception) is still one line and a code.
+  try {
+    return dispatch(args, io);
+  } catch (const std::bad_alloc&) {
+    return fail(io, io_error("out of memory"));
+  } catch (const std::exception& e) {
+    return fail(io, io_error(fmt::format("unexpected failure: {}", e.what())));
+  }
 }
 
 }  // namespace tend::cli

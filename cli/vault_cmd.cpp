@@ -162,8 +162,12 @@ Status cmd_passwd(Context& ctx) {
   Result<crypto::SecretBytes> next = new_passphrase(
       ctx, ctx.opt<std::string>("new-passphrase-file"), NewPassphraseSource::kFileOrTerminal);
   if (!next.is_ok()) return next.status();
-  s = ctx.v().change_passphrase(*next, kind::kPassphraseChanged, ctx.now);
-  if (!s.is_ok()) return s.with_context("cannot change passphrase");
+  Result<Vault::PassphraseChange> changed =
+      ctx.v().change_passphrase(*next, kind::kPassphraseChanged, ctx.now);
+  if (!changed.is_ok()) return changed.status().with_context("cannot change passphrase");
+  if (!changed->in_force) {
+    ctx.warn("another tend changed the passphrase after this change: the later one is in force");
+  }
   if (ctx.json) {
     ctx.print_json({{"changed", true}});
   } else {
@@ -191,8 +195,12 @@ Status cmd_recover(Context& ctx) {
   Result<crypto::SecretBytes> next = new_passphrase(
       ctx, ctx.opt<std::string>("new-passphrase-file"), NewPassphraseSource::kFileOrTerminal);
   if (!next.is_ok()) return next.status();
-  Status s = ctx.v().change_passphrase(*next, kind::kRecovered, ctx.now);
-  if (!s.is_ok()) return s.with_context("cannot set the new passphrase");
+  Result<Vault::PassphraseChange> changed =
+      ctx.v().change_passphrase(*next, kind::kRecovered, ctx.now);
+  if (!changed.is_ok()) return changed.status().with_context("cannot set the new passphrase");
+  if (!changed->in_force) {
+    ctx.warn("another tend changed the passphrase after this change: the later one is in force");
+  }
   if (ctx.json) {
     ctx.print_json({{"recovered", true}});
   } else {

@@ -179,6 +179,8 @@ EntryHead scan_entry(std::string_view bytes) {
   }
   if (head.seq < 0 || head.time < 0 || head.kind.empty() || !head.has_meta) {
     head.error = "missing or negative seq or time, or missing kind or meta";
+  } else if (head.time > kMaxEntryTime) {
+    head.error = "its time is after the year 9999";
   }
   return head;
 }

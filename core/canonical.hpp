@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/when.hpp"
+
 namespace tend {
 
 // The top-level fields every audit entry has, read while checking that the
@@ -21,6 +23,9 @@ struct EntryHead {
   bool has_meta = false;
   std::string error;  // empty when the entry is canonical and has the fields
 };
+
+// Entry times are UTC seconds from 1970 to the end of 9999.
+constexpr std::int64_t kMaxEntryTime = kMaxShownUtc;
 
 EntryHead scan_entry(std::string_view bytes);
 

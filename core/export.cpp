@@ -347,7 +347,7 @@ Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
   Result<std::int64_t> seq = log->record(kind::kExportCreated, export_entry(grant, out), now);
   if (!seq.is_ok()) return seq.status();
   if (*seq != out.audit_seq) return io_error("the audit log moved during the export");
-  s = vault.add_pending({*seq, Publication::kExport, {out.path, out.signature_path}, {}});
+  s = vault.add_pending({*seq, Publication::kExport, {file->identity(), sig->identity()}, {}});
   if (s.is_ok()) s = tx->commit();
   if (!s.is_ok()) return s.with_context("cannot complete the export");
 

@@ -222,30 +222,55 @@ Status UniqueFd::close(const std::string& path) {
   return Status::ok();
 }
 
+bool names_file(const FileIdentity& id) {
+  struct stat st {};
+  return ::lstat(id.path.c_str(), &st) == 0 && static_cast<std::uint64_t>(st.st_dev) == id.device &&
+         static_cast<std::uint64_t>(st.st_ino) == id.inode;
+}
+
 Result<OutputFile> OutputFile::create(const std::string& path) {
   if (path.empty()) return usage_error("the output file name is empty");
-  if (exists(path)) {
+  const auto slash = path.find_last_of('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (base.empty() || base == "." || base == "..") {
+    return usage_error(fmt::format("{} names a directory, not a file", path));
+  }
+  const std::string dir_path = parent_of(path);
+  UniqueFd dir(::open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return errno_status("cannot create", path);
+  if (::faccessat(dir.get(), ".", W_OK | X_OK, AT_EACCESS) != 0) {
+    return errno_status("cannot create", path);
+  }
+  struct stat st {};
+  if (::fstatat(dir.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     return Status::error(ErrorKind::kExists, fmt::format("{} already exists", path),
                          "remove it or choose another name");
   }
-  const std::string dir = parent_of(path);
+  std::string temp;
   // An unnamed file, if the file system has them and /proc can name it later.
-  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
-  if (fd.valid() && ::access(fmt::format("/proc/self/fd/{}", fd.get()).c_str(), F_OK) == 0) {
-    return OutputFile(path, {}, std::move(fd));
+  UniqueFd fd(::openat(dir.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!fd.valid() || ::access(fmt::format("/proc/self/fd/{}", fd.get()).c_str(), F_OK) != 0) {
+    temp = fmt::format(".{}.tend-{}-{}", base, ::getpid(), crypto::to_hex(crypto::random_bytes(6)));
+    fd = UniqueFd(::openat(dir.get(), temp.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) return errno_status("cannot create", path);
   }
-  if (!fd.valid() && errno == ENOENT) return errno_status("cannot create", path);
-  const auto slash = path.find_last_of('/');
-  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-  const std::string temp = join(dir, fmt::format(".{}.tend-{}-{}", base, ::getpid(),
-                                                 crypto::to_hex(crypto::random_bytes(6))));
-  fd = UniqueFd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd.valid()) return errno_status("cannot create", path);
-  return OutputFile(path, temp, std::move(fd));
+  OutputFile out(path, std::move(dir), base, std::move(temp), std::move(fd));
+  if (::fstat(out.fd_.get(), &st) != 0) return errno_status("cannot create", path);
+  out.identity_.device = static_cast<std::uint64_t>(st.st_dev);
+  out.identity_.inode = static_cast<std::uint64_t>(st.st_ino);
+  std::string absolute = path;
+  if (absolute.front() != '/') {
+    char cwd[4096];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return errno_status("cannot create", path);
+    absolute = join(cwd, path);
+  }
+  out.identity_.path = std::move(absolute);
+  return out;
 }
 
 OutputFile::~OutputFile() {
-  if (!published_ && !temp_.empty()) ::unlink(temp_.c_str());
+  if (!published_ && !temp_.empty() && dir_.valid()) ::unlinkat(dir_.get(), temp_.c_str(), 0);
 }
 
 Status OutputFile::write(std::span<const std::uint8_t> data) {
@@ -266,13 +291,13 @@ Status OutputFile::publish() {
   int rc = 0;
   if (temp_.empty()) {
     const std::string self = fmt::format("/proc/self/fd/{}", fd_.get());
-    rc = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path_.c_str(), AT_SYMLINK_FOLLOW);
+    rc = ::linkat(AT_FDCWD, self.c_str(), dir_.get(), base_.c_str(), AT_SYMLINK_FOLLOW);
   } else {
-    rc = ::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, path_.c_str(), RENAME_NOREPLACE);
+    rc = ::renameat2(dir_.get(), temp_.c_str(), dir_.get(), base_.c_str(), RENAME_NOREPLACE);
     if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
       // No RENAME_NOREPLACE here: link() also refuses an existing target.
-      rc = ::link(temp_.c_str(), path_.c_str());
-      if (rc == 0) ::unlink(temp_.c_str());
+      rc = ::linkat(dir_.get(), temp_.c_str(), dir_.get(), base_.c_str(), 0);
+      if (rc == 0) ::unlinkat(dir_.get(), temp_.c_str(), 0);
     }
   }
   if (rc != 0) {
@@ -284,17 +309,23 @@ Status OutputFile::publish() {
     return errno_status("cannot create", path_);
   }
   published_ = true;
-  return fsync_dir(parent_of(path_));
+  if (::fsync(dir_.get()) != 0) {
+    Status s = errno_status("cannot sync the directory of", path_);
+    withdraw();
+    return s;
+  }
+  return Status::ok();
 }
 
 void OutputFile::withdraw() {
   if (!published_) return;
   struct stat ours {
   }, there{};
-  if (::fstat(fd_.get(), &ours) == 0 && ::lstat(path_.c_str(), &there) == 0 &&
+  if (::fstat(fd_.get(), &ours) == 0 &&
+      ::fstatat(dir_.get(), base_.c_str(), &there, AT_SYMLINK_NOFOLLOW) == 0 &&
       ours.st_dev == there.st_dev && ours.st_ino == there.st_ino) {
-    ::unlink(path_.c_str());
-    (void)fsync_dir(parent_of(path_));
+    ::unlinkat(dir_.get(), base_.c_str(), 0);
+    (void)::fsync(dir_.get());
   }
   published_ = false;
 }

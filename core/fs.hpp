@@ -76,9 +76,22 @@ class UniqueFd {
 // an unnamed file vanishes with its descriptor, a temporary is unlinked. A
 // process killed before publishing leaves nothing either, except on a file
 // system without O_TMPFILE, where its temporary stays.
+// Which file a path named when it was published: another run can tell whether
+// the path still names that file.
+struct FileIdentity {
+  std::string path;  // absolute, as raw bytes
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+};
+// Whether `id.path` names the file `id` describes.
+bool names_file(const FileIdentity& id);
+
 class OutputFile {
  public:
-  // kUsage for an empty path; kExists if `path` exists; kNotFound if its directory does not.
+  // kUsage for an empty path; kExists if `path` exists; kNotFound if its
+  // directory does not; kIo if the directory cannot be read and written (so
+  // that everything that can fail for lack of rights fails here, before any
+  // caller records the file).
   static Result<OutputFile> create(const std::string& path);
   OutputFile(OutputFile&& other) noexcept = default;
   OutputFile& operator=(OutputFile&&) = delete;
@@ -89,18 +102,28 @@ class OutputFile {
   Status write(std::string_view data);
   // Makes the bytes durable (fsync). Call before anything records the file.
   Status sync();
-  // Names the file; kExists if a file appeared at its path meanwhile (it is left alone).
+  // Names the file and syncs its directory; kExists if a file appeared at its
+  // path meanwhile (that file is left alone). On failure the name is not left.
   Status publish();
   // After publish(): removes the path again if it is still this file (same inode).
   void withdraw();
   const std::string& path() const { return path_; }
+  // The absolute path and the file it names once published.
+  const FileIdentity& identity() const { return identity_; }
 
  private:
-  OutputFile(std::string path, std::string temp, UniqueFd fd)
-      : path_(std::move(path)), temp_(std::move(temp)), fd_(std::move(fd)) {}
-  std::string path_;
-  std::string temp_;  // empty for an unnamed (O_TMPFILE) file
+  OutputFile(std::string path, UniqueFd dir, std::string base, std::string temp, UniqueFd fd)
+      : path_(std::move(path)),
+        dir_(std::move(dir)),
+        base_(std::move(base)),
+        temp_(std::move(temp)),
+        fd_(std::move(fd)) {}
+  std::string path_;  // as given
+  UniqueFd dir_;      // the directory it goes in
+  std::string base_;  // its name there
+  std::string temp_;  // the hidden temporary's name there; empty for an unnamed file
   UniqueFd fd_;
+  FileIdentity identity_;
   bool published_ = false;
 };
 

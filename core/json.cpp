@@ -138,10 +138,15 @@ Status run_sax(std::string_view text, std::string_view what, Sax& sax) {
   return Status::ok();
 }
 
-// The escape for a C1 or bidirectional control starting at `s[i]`, if there is one.
+// The escape for DEL, a C1 or a bidirectional control starting at `s[i]`, if
+// there is one. (JSON itself escapes C0; it allows these raw.)
 std::optional<std::string> control_escape(std::string_view s, std::size_t i, std::size_t* length) {
-  // Their UTF-8 forms start with 0xC2 (U+0080..U+009F) or 0xE2 (U+202A.., U+2066..).
+  // Their UTF-8 forms are 0x7F, or start with 0xC2 (U+0080..U+009F) or 0xE2 (U+202A.., U+2066..).
   const auto lead = static_cast<unsigned char>(s[i]);
+  if (lead == 0x7F) {
+    *length = 1;
+    return std::string("\\u007f");
+  }
   if (lead != 0xC2 && lead != 0xE2) return std::nullopt;
   char32_t cp = 0;
   const std::size_t n = crypto::utf8_sequence(s, i, &cp);

@@ -34,7 +34,7 @@ void write_indented_json(std::string_view valid_json, std::ostream& out);
 // is written with U+FFFD in place of its bad bytes, as in every dump below.
 std::string canonical_json(const Json& value);
 
-// JSON for a file or a terminal, compact (indent < 0) or indented. C1 and
+// JSON for a file or a terminal, compact (indent < 0) or indented. DEL, C1 and
 // bidirectional controls are written as \u escapes, so a JSON document shown on
 // a terminal cannot act on it; a parser reads the same values.
 std::string dump_json(const Json& value, int indent = -1);

@@ -126,7 +126,7 @@ Result<IssuedReceipt> issue_receipt(Vault& vault, const std::string& grant_id,
   if (s.is_ok()) s = file->sync();
   if (s.is_ok()) s = sig->sync();
   if (s.is_ok())
-    s = vault.add_pending({*seq, Publication::kReceipt, {path, path + ".minisig"}, {}});
+    s = vault.add_pending({*seq, Publication::kReceipt, {file->identity(), sig->identity()}, {}});
   if (s.is_ok()) s = tx->commit();
   if (!s.is_ok()) return s.with_context("cannot issue the receipt");
 

@@ -58,6 +58,33 @@ std::string purpose_name(DeviceKey which) {
   return which == DeviceKey::kSigning ? "signing" : "audit";
 }
 
+// The files of a pending publication as stored: paths in hex, since they are
+// raw bytes (not always UTF-8), with the device and inode each will have.
+Json files_json(const std::vector<fs::FileIdentity>& files) {
+  Json out = Json::array();
+  for (const fs::FileIdentity& f : files) {
+    out.push_back({{"path", crypto::to_hex(crypto::as_bytes(f.path))},
+                   {"device", f.device},
+                   {"inode", f.inode}});
+  }
+  return out;
+}
+
+std::vector<fs::FileIdentity> files_from_json(const std::string& text) {
+  std::vector<fs::FileIdentity> out;
+  Result<Json> j = parse_json(text, "a pending publication");
+  if (!j.is_ok() || !j->is_array()) return out;
+  for (const Json& f : *j) {
+    auto path = get_string(f, "path");
+    auto bytes = path ? crypto::from_hex(*path) : std::nullopt;
+    auto device = get_int(f, "device"), inode = get_int(f, "inode");
+    if (!bytes || !device || !inode) continue;
+    out.push_back({std::string(bytes->begin(), bytes->end()), static_cast<std::uint64_t>(*device),
+                   static_cast<std::uint64_t>(*inode)});
+  }
+  return out;
+}
+
 // Removes a staging directory and what a failed create() put in it.
 void remove_staging(const VaultPaths& p) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((p.db + suffix).c_str());
@@ -294,14 +321,14 @@ Result<Vault> Vault::finish_unlock(const std::string& dir, VaultHeader header, S
   return v;
 }
 
-Status Vault::change_passphrase(const SecretBytes& new_passphrase, std::string_view audit_kind,
-                                std::int64_t now) {
+Result<Vault::PassphraseChange> Vault::change_passphrase(const SecretBytes& new_passphrase,
+                                                         std::string_view audit_kind,
+                                                         std::int64_t now) {
   VaultHeader next = header_;
   KeySlot* slot = next.slot(SlotKind::kPassphrase);
   Result<KeySlot> made = make_passphrase_slot(next.vault_id, dek_, new_passphrase, slot->kdf);
   if (!made.is_ok()) return made.status();
   *slot = std::move(made).value();
-  Status s;
   next.mac = compute_header_mac(next, dek_);
   const std::string bytes = serialize_header(next);
 
@@ -311,20 +338,64 @@ Status Vault::change_passphrase(const SecretBytes& new_passphrase, std::string_v
   if (!tx.is_ok()) return tx.status();
   Result<std::int64_t> seq = log->record(audit_kind, Json::object(), now);
   if (!seq.is_ok()) return seq.status();
-  s = add_pending({*seq, Publication::kHeader, {}, bytes});
+  Status s = add_pending({*seq, Publication::kHeader, {}, bytes});
   if (s.is_ok()) s = tx->commit();
   if (!s.is_ok()) return s;  // nothing logged, nothing changed
   // Logged: the change happens now, or at the next unlock if this process dies.
-  s = fs::replace_file(paths_.header, bytes);
-  if (!s.is_ok()) {
-    return s.with_context(fmt::format(
+  Result<bool> published = publish_latest_header();
+  if (!published.is_ok()) {
+    return published.status().with_context(fmt::format(
         "the change is logged (audit entry {}) but vault.json could not be replaced yet; the next "
         "tend command that unlocks the vault completes it",
         *seq));
   }
-  header_ = std::move(next);
-  (void)remove_pending(*seq);  // if this fails, the next unlock finds the header in place
-  return Status::ok();
+  return PassphraseChange{*seq, serialize_header(header_) == bytes};
+}
+
+Result<bool> Vault::publish_latest_header() {
+  Result<Transaction> tx = Transaction::begin(db_);
+  if (!tx.is_ok()) return tx.status();
+  Result<Statement> st = db_.prepare(
+      "SELECT audit_seq, header FROM pending_output WHERE what = 'header'"
+      " ORDER BY audit_seq DESC LIMIT 1;");
+  if (!st.is_ok()) return st.status();
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  bool replaced = false;
+  if (*row) {
+    const std::int64_t seq = st->int64(0);
+    const std::vector<std::uint8_t> blob = st->blob(1);
+    const std::string bytes(blob.begin(), blob.end());
+    Result<VaultHeader> next = parse_header(bytes);
+    if (!next.is_ok() || !crypto::digest_equal(compute_header_mac(*next, dek_), next->mac)) {
+      return corrupt(
+          fmt::format("the header of the passphrase change at audit entry {} is damaged", seq));
+    }
+    Result<std::string> current = fs::read_file(paths_.header, kMaxHeaderBytes);
+    if (!current.is_ok() || *current != bytes) {
+      Status s = fs::replace_file(paths_.header, bytes);
+      if (!s.is_ok()) return s;
+      replaced = true;
+    }
+    st = Statement();
+    Result<Statement> del =
+        db_.prepare("DELETE FROM pending_output WHERE what = 'header' AND audit_seq <= ?;");
+    if (!del.is_ok()) return del.status();
+    del->bind(1, seq);
+    Status s = del->run();
+    if (!s.is_ok()) return s;
+  }
+  st = Statement();
+  // What is in force now, whoever put it there.
+  Result<VaultHeader> on_disk = read_header(paths_.dir);
+  if (!on_disk.is_ok()) return on_disk.status();
+  if (!crypto::digest_equal(compute_header_mac(*on_disk, dek_), on_disk->mac)) {
+    return corrupt("vault.json was modified: its MAC does not match");
+  }
+  Status s = tx->commit();
+  if (!s.is_ok()) return s;
+  header_ = std::move(on_disk).value();
+  return replaced;
 }
 
 Status Vault::add_pending(const PendingOutput& p) {
@@ -334,7 +405,7 @@ Status Vault::add_pending(const PendingOutput& p) {
   if (!st.is_ok()) return st.status();
   st->bind(1, p.audit_seq)
       .bind(2, kWhat[static_cast<int>(p.what)])
-      .bind(3, canonical_json(Json(p.paths)))
+      .bind(3, canonical_json(files_json(p.files)))
       .bind(5, process_token());
   if (p.what == Publication::kHeader) st->bind_blob(4, crypto::as_bytes(p.header));
   return st->run();
@@ -351,6 +422,7 @@ Result<std::vector<std::string>> Vault::finish_interrupted() {
   fs::remove_stale_replacements(paths_.dir, "vault.json");
   std::vector<std::string> notes;
   std::vector<std::int64_t> done;
+  bool header_dead = false;
   {
     Result<Statement> st = db_.prepare(
         "SELECT audit_seq, what, paths, header, owner FROM pending_output"
@@ -364,32 +436,13 @@ Result<std::vector<std::string>> Vault::finish_interrupted() {
       const std::int64_t seq = st->int64(0);
       const std::string what = st->text(1);
       if (what == "header") {
-        const std::vector<std::uint8_t> blob = st->blob(3);
-        const std::string bytes(blob.begin(), blob.end());
-        Result<VaultHeader> next = parse_header(bytes);
-        if (!next.is_ok() || !crypto::digest_equal(compute_header_mac(*next, dek_), next->mac)) {
-          return corrupt(
-              fmt::format("the header of the passphrase change at audit entry {} is "
-                          "damaged",
-                          seq));
-        }
-        Result<std::string> current = fs::read_file(paths_.header, kMaxHeaderBytes);
-        if (!current.is_ok() || *current != bytes) {  // else it took effect before the crash
-          Status s = fs::replace_file(paths_.header, bytes);
-          if (!s.is_ok()) return s.with_context("cannot complete an interrupted passphrase change");
-          notes.push_back(fmt::format(
-              "completed a passphrase change that was interrupted after it was logged (audit "
-              "entry {}): the passphrase set then is the one in force now",
-              seq));
-        }
-        header_ = std::move(next).value();
-      } else {
-        Result<Json> paths = parse_json(st->text(2), "pending output");
+        header_dead = true;  // published below, with whatever newer header the log holds
+        continue;
+      }
+      {
         std::vector<std::string> missing;
-        if (paths.is_ok() && paths->is_array()) {
-          for (const Json& p : *paths) {
-            if (p.is_string() && !fs::exists(p.get<std::string>())) missing.push_back(p);
-          }
+        for (const fs::FileIdentity& f : files_from_json(st->text(2))) {
+          if (!fs::names_file(f)) missing.push_back(f.path);
         }
         if (!missing.empty()) {
           notes.push_back(fmt::format(
@@ -406,6 +459,17 @@ Result<std::vector<std::string>> Vault::finish_interrupted() {
   for (std::int64_t seq : done) {
     Status s = remove_pending(seq);
     if (!s.is_ok()) return s;
+  }
+  if (header_dead) {
+    Result<bool> replaced = publish_latest_header();
+    if (!replaced.is_ok()) {
+      return replaced.status().with_context("cannot complete an interrupted passphrase change");
+    }
+    if (*replaced) {
+      notes.push_back(
+          "completed a passphrase change that was interrupted after it was logged: the "
+          "passphrase set then is the one in force now");
+    }
   }
   return notes;
 }

@@ -10,6 +10,7 @@
 #include "base/status.hpp"
 #include "core/audit.hpp"
 #include "core/db.hpp"
+#include "core/fs.hpp"
 #include "core/header.hpp"
 #include "crypto/kdf.hpp"
 #include "crypto/secret.hpp"
@@ -35,8 +36,8 @@ enum class Publication { kExport = 1, kReceipt = 2, kHeader = 3 };
 struct PendingOutput {
   std::int64_t audit_seq = 0;  // the entry that records the change
   Publication what = Publication::kExport;
-  std::vector<std::string> paths;  // kExport, kReceipt: the files' final paths
-  std::string header;              // kHeader: the new vault.json
+  std::vector<fs::FileIdentity> files;  // kExport, kReceipt: the files, once named
+  std::string header;                   // kHeader: the new vault.json
 };
 
 class Vault;
@@ -75,8 +76,15 @@ class Vault {
   // still opens it with the old passphrase (tend rekey changes the data key).
   // Order: the entry and the new header's bytes commit together; then
   // vault.json is replaced. Killed in between, the next unlock completes it.
-  Status change_passphrase(const crypto::SecretBytes& new_passphrase, std::string_view audit_kind,
-                           std::int64_t now);
+  // Another tend changing the passphrase at the same time is ordered by the
+  // log: the later entry's header is the one left in force, and the result says
+  // whether that is this change.
+  struct PassphraseChange {
+    std::int64_t audit_seq = 0;
+    bool in_force = true;  // false: a later change by another tend is in force
+  };
+  Result<PassphraseChange> change_passphrase(const crypto::SecretBytes& new_passphrase,
+                                             std::string_view audit_kind, std::int64_t now);
 
   // Records `p` as in flight, owned by this process.
   // REQUIRES: inside the transaction that appends entry p.audit_seq.
@@ -106,6 +114,11 @@ class Vault {
   Vault() = default;
   static Result<Vault> finish_unlock(const std::string& dir, VaultHeader header,
                                      crypto::SecretBytes dek);
+  // Under the database's write lock, so that no other tend logs or publishes
+  // meanwhile: puts the header of the newest logged passphrase change in place
+  // (if it is not already), forgets every pending header up to it, and reloads
+  // header_ from vault.json. True if it had to replace vault.json.
+  Result<bool> publish_latest_header();
 
   VaultPaths paths_;
   VaultHeader header_;

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
@@ -53,10 +54,14 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+bool shown(std::int64_t utc) {
+  return utc >= kMinShownUtc && utc <= kMaxShownUtc;
+}
+
 std::int32_t local_offset(std::int64_t utc) {
-  const std::time_t t = static_cast<std::time_t>(utc);
+  const std::time_t t = static_cast<std::time_t>(shown(utc) ? utc : 0);
   std::tm tm{};
-  localtime_r(&t, &tm);
+  if (localtime_r(&t, &tm) == nullptr) return 0;
   return static_cast<std::int32_t>(tm.tm_gmtoff);
 }
 
@@ -82,10 +87,11 @@ std::int64_t from_local(int y, int mo, int d, int h, int mi, int s, std::string*
   return utc;
 }
 
+// REQUIRES: shown(utc).
 std::tm local_tm(std::int64_t utc) {
   const std::time_t t = static_cast<std::time_t>(utc);
   std::tm tm{};
-  localtime_r(&t, &tm);
+  if (localtime_r(&t, &tm) == nullptr) gmtime_r(&t, &tm);
   return tm;
 }
 
@@ -304,23 +310,26 @@ Status check_time_zone(const char* tz, std::int64_t now, std::string* warning) {
 }
 
 std::string format_local(std::int64_t utc) {
+  if (!shown(utc)) return fmt::format("@{}", utc);
   std::tm tm = local_tm(utc);
   return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                      tm.tm_hour, tm.tm_min);
 }
 
 std::string format_iso(const Instant& at) {
-  const std::int64_t local = at.utc + at.offset_s;
+  if (!shown(at.utc)) return fmt::format("@{}", at.utc);
+  const std::int32_t offset =
+      at.offset_s >= -kMaxOffsetSeconds && at.offset_s <= kMaxOffsetSeconds ? at.offset_s : 0;
+  const std::int64_t local = at.utc + offset;
   std::int64_t days = local / kDay, secs = local % kDay;
   if (secs < 0) {
     secs += kDay;
     --days;
   }
   const Civil c = civil_from_days(days);
-  const int off = at.offset_s < 0 ? -at.offset_s : at.offset_s;
+  const int off = offset < 0 ? -offset : offset;
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}", c.y, c.m, c.d, secs / 3600,
-                     secs / 60 % 60, secs % 60, at.offset_s < 0 ? '-' : '+', off / 3600,
-                     off / 60 % 60);
+                     secs / 60 % 60, secs % 60, offset < 0 ? '-' : '+', off / 3600, off / 60 % 60);
 }
 
 std::string format_utc(std::int64_t utc) {
@@ -343,7 +352,9 @@ std::string format_iso_week(std::int64_t day) {
 }
 
 std::int64_t day_number(const Instant& at) {
-  const std::int64_t local = at.utc + at.offset_s;
+  const std::int64_t utc = std::clamp(at.utc, kMinShownUtc, kMaxShownUtc);
+  const std::int64_t local =
+      utc + std::clamp<std::int64_t>(at.offset_s, -kMaxOffsetSeconds, kMaxOffsetSeconds);
   return local >= 0 ? local / kDay : (local - kDay + 1) / kDay;
 }
 

@@ -26,6 +26,13 @@ struct Instant {
   std::int32_t offset_s = 0;  // local offset from UTC at that moment
 };
 
+// The instants tend shows as dates: 0001-01-01 to 9999-12-31 (UTC). A stored
+// time outside them (a damaged or edited vault, a crafted package) is shown as
+// "@<seconds>", and an offset beyond ±18:00 as no offset, never computed with.
+constexpr std::int64_t kMinShownUtc = -62135596800;
+constexpr std::int64_t kMaxShownUtc = 253402300799;
+constexpr std::int32_t kMaxOffsetSeconds = 18 * 3600;
+
 // How a date without a time (or `today`, `yesterday`) is read.
 enum class TimeRole {
   kPoint = 0,       // a moment (--at): dates mean noon, `today` means now; never in the future

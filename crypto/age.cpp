@@ -13,6 +13,9 @@ constexpr std::string_view kVersionLine = "age-encryption.org/v1\n";
 constexpr std::string_view kX25519Info = "age-encryption.org/v1/X25519";
 constexpr std::size_t kFileKeyBytes = 16;
 constexpr std::size_t kTag = crypto_aead_chacha20poly1305_ietf_ABYTES;
+// A file tend writes has at most 20 stanzas; age sets no limit, but every
+// stanza costs a scalar multiplication per identity, so a sender's count is capped.
+constexpr std::size_t kMaxStanzas = 256;
 
 std::string b64_raw(std::span<const std::uint8_t> b) {
   return to_base64(b, Padding::kUnpadded);
@@ -68,7 +71,7 @@ std::optional<Header> parse_header(std::string_view file) {
       h.length = pos;
       return h;
     }
-    if (line.substr(0, 3) != "-> ") return std::nullopt;
+    if (line.substr(0, 3) != "-> " || h.stanzas.size() == kMaxStanzas) return std::nullopt;
     Stanza s;
     std::string_view rest = line.substr(3);
     for (;;) {
@@ -114,25 +117,37 @@ Bytes hmac(const SecretBytes& key, std::string_view msg) {
 
 }  // namespace
 
-SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
-                        std::string_view info) {
+namespace {
+
+// HKDF-SHA-256 into `out` (32 bytes), with no allocation: the stanza loop of a
+// hostile file runs it many times. Intermediate key bytes are wiped.
+void hkdf_into(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
+               std::string_view info, std::uint8_t* out) {
   // Extract: PRK = HMAC(salt, IKM); an absent salt is HashLen zero bytes (RFC 5869 §2.2).
   static constexpr std::uint8_t kZeroSalt[32] = {};
   if (salt.empty()) salt = kZeroSalt;
-  SecretBytes prk(32);
+  std::uint8_t prk[32];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, salt.data(), salt.size());
   crypto_auth_hmacsha256_update(&st, ikm.data(), ikm.size());
-  crypto_auth_hmacsha256_final(&st, prk.data());
+  crypto_auth_hmacsha256_final(&st, prk);
   // Expand, one block: T(1) = HMAC(PRK, info ‖ 0x01).
-  SecretBytes out(32);
-  crypto_auth_hmacsha256_init(&st, prk.data(), prk.size());
+  crypto_auth_hmacsha256_init(&st, prk, sizeof prk);
   crypto_auth_hmacsha256_update(&st, reinterpret_cast<const std::uint8_t*>(info.data()),
                                 info.size());
   const std::uint8_t one = 1;
   crypto_auth_hmacsha256_update(&st, &one, 1);
-  crypto_auth_hmacsha256_final(&st, out.data());
+  crypto_auth_hmacsha256_final(&st, out);
+  sodium_memzero(prk, sizeof prk);
   sodium_memzero(&st, sizeof st);
+}
+
+}  // namespace
+
+SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::uint8_t> salt,
+                        std::string_view info) {
+  SecretBytes out(32);
+  hkdf_into(ikm, salt, info, out.data());
   return out;
 }
 
@@ -303,6 +318,8 @@ Result<SecretBytes> unwrap_file_key(const Header& h, std::span<const AgeIdentity
   bool scrypt = false;
   for (const Stanza& s : h.stanzas) scrypt = scrypt || s.args[0] == "scrypt";
   if (scrypt && h.stanzas.size() > 1) return bad_header();  // an scrypt stanza must be alone
+  SecretBytes scratch(64);
+  SecretBytes file_key(kFileKeyBytes);
   for (const Stanza& s : h.stanzas) {
     if (s.args[0] != "X25519") continue;
     std::optional<Bytes> share = s.args.size() == 2 ? from_b64_raw(s.args[1]) : std::nullopt;
@@ -310,19 +327,19 @@ Result<SecretBytes> unwrap_file_key(const Header& h, std::span<const AgeIdentity
       return bad_header();
     }
     for (const AgeIdentity& id : identities) {
-      SecretBytes shared(32);
-      if (crypto_scalarmult(shared.data(), id.secret.data(), share->data()) != 0) {
+      // One guarded scratch area for the shared secret and the wrapping key.
+      if (crypto_scalarmult(scratch.data(), id.secret.data(), share->data()) != 0) {
         return bad_header();  // all-zero shared secret: a low-order share
       }
-      Bytes salt(share->begin(), share->end());
-      salt.insert(salt.end(), id.public_key.begin(), id.public_key.end());
-      const SecretBytes wrap = hkdf_sha256(shared.span(), salt, kX25519Info);
-      SecretBytes key(kFileKeyBytes);
+      std::array<std::uint8_t, 64> salt{};
+      std::copy(share->begin(), share->end(), salt.begin());
+      std::copy(id.public_key.begin(), id.public_key.end(), salt.begin() + 32);
+      hkdf_into({scratch.data(), 32}, salt, kX25519Info, scratch.data() + 32);
       const std::uint8_t zero_nonce[12] = {};
-      if (crypto_aead_chacha20poly1305_ietf_decrypt(key.data(), nullptr, nullptr, s.body.data(),
-                                                    s.body.size(), nullptr, 0, zero_nonce,
-                                                    wrap.data()) == 0) {
-        return key;
+      if (crypto_aead_chacha20poly1305_ietf_decrypt(file_key.data(), nullptr, nullptr,
+                                                    s.body.data(), s.body.size(), nullptr, 0,
+                                                    zero_nonce, scratch.data() + 32) == 0) {
+        return file_key;
       }
     }
   }

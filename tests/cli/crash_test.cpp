@@ -8,9 +8,12 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/stat.h>
 
+#include <chrono>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "core/audit_package.hpp"
 #include "core/consent.hpp"
@@ -350,4 +353,129 @@ TEST_CASE("a failed export removes nothing it did not create", "[cli][consent][c
   CHECK(test::tend_cli({"grant", "receipt", id, "-o", ""}, env).code == 64);
   CHECK(test::tend_cli({"audit", "export", "-o", ""}, env).code == 64);
   CHECK(test::fingerprint(dir / "v") == vault);
+}
+
+namespace {
+
+// `argv` run from `dir`, through sh, each word quoted.
+std::vector<std::string> in_dir(const std::string& dir, const std::vector<std::string>& argv) {
+  auto q = [](const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  };
+  std::string cmd = "cd " + q(dir) + " && exec";
+  for (const std::string& a : argv) cmd += " " + q(a);
+  return {"sh", "-c", cmd};
+}
+
+}  // namespace
+
+TEST_CASE("an interrupted export is reported by the file it made, from any directory",
+          "[process][crash][strace]") {
+  CrashFixture f;
+  // Killed before the bundle gets its name (at the second link: the signature has
+  // its name already); the next run is elsewhere, where files of that name exist.
+  // Then killed after both names, before the record is cleared: nothing to report.
+  struct Case {
+    const char* syscall;
+    int n;
+    bool reported;
+  };
+  for (const Case& c : {Case{"linkat", 2, true}, Case{"fsync", 4, false}}) {
+    INFO(c.syscall << " #" << c.n);
+    const CrashFixture::Copy copy = f.copy("rel");
+    ::mkdir((copy.out + "/elsewhere").c_str(), 0700);
+    test::write_file(copy.out + "/elsewhere/out.age", "not the export");
+    test::write_file(copy.out + "/elsewhere/out.age.minisig", "not its signature");
+    std::map<std::string, std::string> env = traced_env(f.env);
+    env["TEND_VAULT"] = copy.vault;
+    test::ProcResult killed = test::run_process(
+        in_dir(
+            copy.out,
+            {"strace", "-f", "-qq", "-o", "/dev/null", "-e", std::string("trace=") + c.syscall,
+             "-e", std::string("inject=") + c.syscall + ":signal=KILL:when=" + std::to_string(c.n),
+             kTend, "export", "--grant", f.grant, "-o", "out.age"}),
+        env);
+    REQUIRE(killed.code != 0);
+    CHECK(fs::exists(copy.out + "/out.age") == !c.reported);
+    test::ProcResult next =
+        test::run_process(in_dir(copy.out + "/elsewhere", {kTend, "status"}), env);
+    INFO(next.err);
+    CHECK(next.code == 0);
+    CHECK((next.err.find("was interrupted before") != std::string::npos) == c.reported);
+    if (c.reported) CHECK_THAT(next.err, Catch::Contains(copy.out + "/out.age"));
+  }
+}
+
+TEST_CASE("two passphrase changes at once: the later logged one is in force",
+          "[process][crash][strace]") {
+  CrashFixture f;
+  const CrashFixture::Copy copy = f.copy("two");
+  test::write_file(f.dir / "pA", "passphrase A\n");
+  test::write_file(f.dir / "pB", "passphrase B\n");
+  std::map<std::string, std::string> env = traced_env(f.env);
+  // A logs first, then stalls three seconds as it renames vault.json into place.
+  test::ProcResult a;
+  std::thread slow([&] {
+    a = test::run_process({"strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename", "-e",
+                           "inject=rename:delay_enter=3000000", kTend, "--vault", copy.vault,
+                           "passwd", "--new-passphrase-file", f.dir / "pA"},
+                          env);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  test::ProcResult b = test::run_process(
+      {kTend, "--vault", copy.vault, "passwd", "--new-passphrase-file", f.dir / "pB"}, env);
+  slow.join();
+  INFO(a.err << b.err);
+  CHECK(a.code == 0);
+  CHECK(b.code == 0);
+  Result<Vault> v = Vault::unlock(copy.vault, test::secret("passphrase B"));
+  REQUIRE(v.is_ok());
+  const std::vector<Json> entries = log_entries(*v);
+  REQUIRE(entries.size() >= 2);
+  CHECK(entries[entries.size() - 1]["kind"] == "passphrase.changed");
+  CHECK(entries[entries.size() - 2]["kind"] == "passphrase.changed");
+  CHECK_FALSE(Vault::unlock(copy.vault, test::secret("passphrase A")).is_ok());
+  CHECK(pending_rows(*v) == 0);
+}
+
+TEST_CASE("an output directory tend cannot read is refused before anything is counted",
+          "[process][crash]") {
+  // Permissions do not bind root, so the binary runs as nobody when the tests run as root.
+  CrashFixture f;
+  const CrashFixture::Copy copy = f.copy("wx");
+  const std::string wx = copy.out + "/write-only";
+  ::mkdir(wx.c_str(), 0300);
+  std::vector<std::string> prefix;
+  if (::geteuid() == 0) {
+    (void)!std::system(
+        ("chown -R nobody:nogroup '" + f.dir.path() + "' && chmod 755 '" + f.dir.path() + "'")
+            .c_str());
+    prefix = {"setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"};
+  }
+  auto tend = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), kTend);
+    args.insert(args.begin(), prefix.begin(), prefix.end());
+    std::map<std::string, std::string> env = f.env;
+    env["TEND_VAULT"] = copy.vault;
+    return test::run_process(args, env);
+  };
+  const auto before = test::fingerprint(copy.vault);
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"export", "--grant", f.grant, "-o", wx + "/out.age"},
+        {"grant", "receipt", f.grant, "-o", wx + "/receipt.json"},
+        {"audit", "export", "-o", wx + "/audit.pkg"}}) {
+    test::ProcResult r = tend(args);
+    INFO(args[0] << ": " << r.err);
+    CHECK(r.code == 74);
+    CHECK_THAT(r.err, Catch::Contains("Permission denied"));
+  }
+  ::chmod(wx.c_str(), 0700);
+  CHECK(names_in(wx).empty());
+  auto after = test::fingerprint(copy.vault);
+  after.erase("vault.db-shm");
+  auto was = before;
+  was.erase("vault.db-shm");
+  CHECK(after == was);  // nothing counted, nothing logged
 }

@@ -253,6 +253,8 @@ TEST_CASE("tamper: malformed JSON and wrong types name the entry", "[core][audit
       {R"({"kind":"entries.deleted","meta":{"count":1,"type":"m\u006fod"},"seq":2,"time":1795608002})",
        "non-canonical escape"},
       {R"({"kind":"nonsense","meta":{},"seq":2,"time":1795608002})", "unknown kind"},
+      {R"({"kind":"entries.deleted","meta":{},"seq":2,"time":67767977886828576})",
+       "after the year 9999"},
       {R"({"kind":"entries.deleted","meta":{},"time":1795608002})", "missing"},
       {R"({"kind":"entries.deleted","meta":[],"seq":2,"time":1795608002})", "expected an object"},
       {R"({"extra":1,"kind":"entries.deleted","meta":{},"seq":2,"time":1795608002})",

@@ -201,3 +201,14 @@ TEST_CASE("time zones: an offset beyond 18 hours is refused, an unknown name war
     CHECK(warning.empty());
   }
 }
+
+TEST_CASE("times no date can show are shown as seconds, never computed with", "[core][when]") {
+  CHECK(format_iso({INT64_MAX, 3600}) == "@9223372036854775807");
+  CHECK(format_iso({INT64_MIN, 0}) == "@-9223372036854775808");
+  CHECK(format_local(67767977886828576) == "@67767977886828576");
+  CHECK(format_iso({0, INT32_MIN}) == "1970-01-01T00:00:00+00:00");  // an offset beyond 18 h
+  CHECK(format_iso({kMaxShownUtc, 0}) == "9999-12-31T23:59:59+00:00");
+  CHECK(day_number({INT64_MAX, INT32_MAX}) == day_number({kMaxShownUtc, 18 * 3600}));
+  TzGuard tz("Asia/Tokyo");
+  CHECK(format_local(INT64_MAX) == "@9223372036854775807");
+}

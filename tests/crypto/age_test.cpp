@@ -219,3 +219,15 @@ TEST_CASE("low-order X25519 recipients are recognised, so no file key is wrapped
   }
   for (int i = 0; i < 32; ++i) CHECK_FALSE(is_low_order(generate_age_identity().public_key));
 }
+
+TEST_CASE("a header with more stanzas than any sender needs is refused before any work",
+          "[crypto][age]") {
+  AgeIdentity id = generate_age_identity();
+  std::vector<X25519Key> many(255, generate_age_identity().public_key);
+  many.push_back(id.public_key);
+  const std::string at_limit = encrypt("x", many);
+  tend::Result<SecretBytes> ok = age_decrypt(at_limit, std::span(&id, 1));
+  REQUIRE(ok.is_ok());  // 256 stanzas
+  many.push_back(id.public_key);
+  CHECK(age_outcome(age_decrypt(encrypt("x", many), std::span(&id, 1))) == "header failure");
+}
