@@ -1,7 +1,7 @@
 // Bundle-open benchmark (issue 7, item 9): a recipient opening a large export.
 // Builds a payload of N raw mood rows with notes (default 200,000) in the shape
 // `tend export` writes, encrypts it with age to a fresh identity, and times
-// open_bundle(): read, decrypt, parse. A sender controls these bytes, so
+// bundle_open(): read, decrypt, parse. A sender controls these bytes, so
 // opening must stay linear in their size.
 //
 // Usage: bundle_bench [N]
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
 
   // What `tend bundle open` does: open, then write the payload indented.
   const auto t0 = Clock::now();
-  Result<OpenedBundle> opened = open_bundle({dir + "/bundle.age", dir + "/key.txt", std::nullopt});
+  Result<OpenedBundle> opened = bundle_open({dir + "/bundle.age", dir + "/key.txt", std::nullopt});
   std::ofstream shown(dir + "/shown.json");
   if (opened.is_ok()) write_indented_json(crypto::as_text(opened->payload), shown);
   shown.close();

@@ -113,8 +113,8 @@ int main(int argc, char** argv) {
   g.recipient = "Bench";
   g.recipient_keys = {crypto::format_age_recipient(recipient.public_key)};
   g.purpose = "benchmark";
-  g.purpose_category = "research";
-  g.categories = {"mood", "notes", "app_usage"};
+  g.purpose_category = PurposeCategory::kResearch;
+  g.categories = {Category::kMood, Category::kNotes, Category::kAppUsage};
   g.expires = now + 86400;
   AuditLog log = *v.audit();
   Result<Grant> made = add_grant(v.db(), log, g, now);
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
   const long rss_before = status_kib("VmRSS");
   reset_peak();
   const Clock::time_point start = Clock::now();
-  Result<ExportOutcome> r = export_grant(v, made->id, dir + "/bundle.age", false, now);
+  Result<ExportOutcome> r = export_bundle(v, {made->id, dir + "/bundle.age"}, now);
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
   const long peak = status_kib("VmHWM");
   if (!r.is_ok()) {

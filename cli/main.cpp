@@ -27,6 +27,16 @@ int main(int argc, char** argv) {
   io.getenv = [](const char* name) -> const char* { return std::getenv(name); };
   io.now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
   io.read_terminal_secret = tend::cli::read_terminal_secret;
+  io.read_stdin = [](std::size_t max_bytes) -> tend::Result<std::string> {
+    std::string in;
+    char buf[65536];
+    while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+      in.append(buf, static_cast<std::size_t>(std::cin.gcount()));
+      if (in.size() > max_bytes) return tend::invalid_input("standard input is too large");
+    }
+    if (std::cin.bad()) return tend::io_error("cannot read standard input");
+    return in;
+  };
   io.has_terminal = isatty(STDIN_FILENO) != 0 || isatty(STDERR_FILENO) != 0;
   if (isatty(STDOUT_FILENO)) {
     winsize ws{};

@@ -1,10 +1,7 @@
 // Mood commands: add, list, edit, rm.
-#include <ostream>
-
 #include <fmt/format.h>
 
-#include "cli/commands.hpp"
-#include "cli/table.hpp"
+#include "cli/command.hpp"
 #include "core/fs.hpp"
 #include "core/mood.hpp"
 #include "core/text.hpp"
@@ -14,10 +11,10 @@ namespace po = boost::program_options;
 namespace tend::cli {
 namespace {
 
-Json to_json(const MoodEntry& e) {
+Json entry_json(const MoodEntry& e, const Printer& p) {
   return {{"id", e.id},
           {"type", "mood"},
-          {"at", format_iso(e.at)},
+          {"at", p.iso(e.at)},
           {"at_unix", e.at.utc},
           {"score", e.score},
           {"energy", e.energy ? Json(*e.energy) : Json(nullptr)},
@@ -26,62 +23,136 @@ Json to_json(const MoodEntry& e) {
           {"private", e.is_private}};
 }
 
-// --note TEXT or --note-file F (conflicting), if either is given.
-Result<std::optional<std::string>> read_note(Context& ctx) {
-  auto text = ctx.opt<std::string>("note");
-  auto file = ctx.opt<std::string>("note-file");
-  if (text && file) return usage_error("--note and --note-file conflict; give one");
-  if (file) {
-    // The name is not repeated in errors: a note is often typed here by mistake.
-    Result<std::string> content = fs::read_file(*file, kMaxNoteBytes + 1);
-    if (!content.is_ok()) {
-      switch (content.status().kind()) {
-        case ErrorKind::kInvalidInput:
-          return usage_error(
-              fmt::format("the note file is larger than {} KiB", kMaxNoteBytes / 1024));
-        case ErrorKind::kNotFound:
-          return not_found("the note file (--note-file) does not exist",
-                           "a note itself goes in --note TEXT");
-        default:
-          return Status::error(content.status().kind(), "cannot read the note file (--note-file)");
-      }
+// A note file's text: CRLF read as LF, the final line break dropped. `-` is
+// standard input. The name is never repeated in errors: a note is often typed
+// here by mistake.
+Result<std::string> read_note_file(const Invocation& in, const std::string& file) {
+  Result<std::string> content =
+      file == "-" ? in.io().read_stdin(kMaxNoteBytes + 1) : fs::read_file(file, kMaxNoteBytes + 1);
+  if (!content.is_ok()) {
+    switch (content.status().kind()) {
+      case ErrorKind::kInvalidInput:
+        return usage_error(
+            fmt::format("the note file is larger than {} KiB", kMaxNoteBytes / 1024));
+      case ErrorKind::kNotFound:
+        return not_found("the note file (--note-file) does not exist",
+                         "a note itself goes in --note TEXT");
+      default:
+        return Status::error(content.status().kind(), "cannot read the note file (--note-file)");
     }
-    std::string note = std::move(content).value();
-    while (!note.empty() && (note.back() == '\n' || note.back() == '\r')) note.pop_back();
-    return std::optional<std::string>(std::move(note));
   }
-  return text;
+  std::string note;
+  note.reserve(content->size());
+  for (std::size_t i = 0; i < content->size(); ++i) {
+    if ((*content)[i] == '\r' && i + 1 < content->size() && (*content)[i + 1] == '\n') continue;
+    note += (*content)[i];
+  }
+  while (!note.empty() && (note.back() == '\n' || note.back() == '\r')) note.pop_back();
+  return note;
 }
 
-// Applies the options that set fields. `notice` says when --at named a local
-// time that does not exist and was moved.
-Status apply_fields(Context& ctx, MoodEntry& e, std::string* notice = nullptr) {
-  if (auto energy = ctx.opt<std::string>("energy")) {
-    Result<std::int64_t> v = parse_int(*energy, "energy", 1, 10);
-    if (!v.is_ok()) return v.status();
-    e.energy = static_cast<int>(*v);
-  }
-  if (auto tags = ctx.opt<std::vector<std::string>>("tag")) e.tags = *tags;
-  Result<std::optional<std::string>> note = read_note(ctx);
+// --note TEXT or --note-file F, if either is given.
+Result<std::optional<std::string>> read_note(const Invocation& in) {
+  auto text = in.opt<std::string>("note");
+  auto file = in.opt<std::string>("note-file");
+  if (text && file) return usage_error("--note and --note-file conflict; give one");
+  if (!file) return text;
+  Result<std::string> note = read_note_file(in, *file);
   if (!note.is_ok()) return note.status();
-  if (*note) e.note = **note;
-  if (auto when = ctx.opt<std::string>("at")) {
-    Result<Instant> at = parse_when(*when, ctx.now, TimeRole::kPoint, notice);
-    if (!at.is_ok()) return at.status().with_context("--at");
-    e.at = *at;
-  }
-  return Status::ok();
+  return std::optional<std::string>(std::move(note).value());
 }
 
-void print_entries(Context& ctx, const std::vector<MoodEntry>& entries) {
-  if (ctx.json) {
-    Json list = Json::array();
-    for (const MoodEntry& e : entries) list.push_back(to_json(e));
-    ctx.print_json({{"entries", std::move(list)}, {"count", entries.size()}});
+Result<std::optional<int>> energy(const Invocation& in) {
+  auto text = in.opt<std::string>("energy");
+  if (!text) return std::optional<int>();
+  Result<std::int64_t> v = parse_int(*text, "energy", 1, 10);
+  if (!v.is_ok()) return v.status();
+  return std::optional<int>(static_cast<int>(*v));
+}
+
+Result<std::optional<Instant>> at(const Invocation& in, std::string* notice) {
+  auto when = in.opt<std::string>("at");
+  if (!when) return std::optional<Instant>();
+  Result<Instant> t = parse_when(*when, in.now(), TimeRole::kPoint, notice);
+  if (!t.is_ok()) return t.status().with_context("--at");
+  return std::optional<Instant>(*t);
+}
+
+// ---- add
+
+Result<MoodAdd> parse_mood_add(const Invocation& in) {
+  MoodAdd r;
+  Result<std::int64_t> score = parse_int(in.args()[0], "score", 1, 10);
+  if (!score.is_ok()) {
+    const bool words = in.args()[0].find_first_not_of("+-0123456789") != std::string::npos;
+    if (!words) return score.status();
+    // Most likely a note typed where the score goes: say so, and do not repeat it.
+    return usage_error("the score is not a whole number from 1 to 10",
+                       "a note goes in --note TEXT: tend mood add 4 --note \"...\"");
+  }
+  r.entry.score = static_cast<int>(*score);
+  Result<std::optional<int>> e = energy(in);
+  if (!e.is_ok()) return e.status();
+  r.entry.energy = *e;
+  r.entry.tags = in.list("tag");
+  Result<std::optional<std::string>> note = read_note(in);
+  if (!note.is_ok()) return note.status();
+  r.entry.note = *note;
+  Result<std::optional<Instant>> t = at(in, &r.time_notice);
+  if (!t.is_ok()) return t.status();
+  r.entry.at = t->value_or(local_instant(in.now()));
+  r.entry.is_private = in.flag("private");
+  Status s = validate_mood(r.entry);
+  if (!s.is_ok()) return s;
+  return r;
+}
+
+void render_written(const MoodWritten& w, Printer& p, std::string_view verb) {
+  if (p.json()) {
+    if (!w.time_notice.empty()) p.warn(w.time_notice);
+    p.json(entry_json(w.entry, p));
+    return;
+  }
+  const MoodEntry& e = w.entry;
+  p.text(fmt::format("{} mood {} as entry {} at {}{}{}.\n", verb, e.score, e.id, p.time(e.at.utc),
+                     e.is_private ? " (private)" : "",
+                     w.time_notice.empty() ? "" : " (" + w.time_notice + ")"));
+}
+
+void render_mood_add(const MoodWritten& w, Printer& p) {
+  render_written(w, p, "Logged");
+}
+
+// ---- list
+
+Result<MoodQuery> parse_mood_list(const Invocation& in) {
+  MoodQuery q;
+  Result<std::optional<std::int64_t>> from = in.time("from", TimeRole::kRangeStart);
+  if (!from.is_ok()) return from.status();
+  Result<std::optional<std::int64_t>> until = in.time("until", TimeRole::kRangeEnd);
+  if (!until.is_ok()) return until.status();
+  q.from = *from;
+  q.until = *until;
+  if (q.from && q.until && *q.from > *q.until) return usage_error("--from is later than --until");
+  if (auto tag = in.opt<std::string>("tag")) q.tag = normalize_tag(*tag);
+  q.contains = in.opt<std::string>("contains");
+  if (auto limit = in.opt<std::string>("limit")) {
+    Result<std::int64_t> n = parse_int(*limit, "limit", 1, 1000000000);
+    if (!n.is_ok()) return n.status();
+    q.limit = *n;
+  }
+  return q;
+}
+
+void render_mood_list(const std::vector<MoodEntry>& entries, Printer& p) {
+  if (p.json()) {
+    Json items = Json::array();
+    for (const MoodEntry& e : entries) items.push_back(entry_json(e, p));
+    p.json({{"count", entries.size()}, {"items", std::move(items)}});
     return;
   }
   if (entries.empty()) {
-    ctx.out() << "No mood entries match.\n";
+    p.text("No mood entries match.\n");
     return;
   }
   Table t({{"ID", Table::Align::kRight},
@@ -94,28 +165,104 @@ void print_entries(Context& ctx, const std::vector<MoodEntry>& entries) {
   for (const MoodEntry& e : entries) {
     std::string tags;
     for (const std::string& tag : e.tags) tags += (tags.empty() ? "" : ",") + tag;
-    t.add_row({std::to_string(e.id), format_local(e.at.utc), std::to_string(e.score),
+    t.add_row({std::to_string(e.id), p.time(e.at.utc), std::to_string(e.score),
                e.energy ? std::to_string(*e.energy) : "-", e.is_private ? "private" : "", tags,
                e.note.value_or("")});
   }
-  t.print(ctx.out(), ctx.io.columns);
+  p.table(t, true);
+}
+
+// ---- edit
+
+Result<MoodEdit> parse_mood_edit(const Invocation& in) {
+  MoodEdit r;
+  Result<std::int64_t> id = parse_int(in.args()[0], "id", 1, INT64_MAX);
+  if (!id.is_ok()) return id.status();
+  r.id = *id;
+  if (in.flag("private") && in.flag("public"))
+    return usage_error("--private and --public conflict");
+  for (const auto& [value, off] : {std::pair{"energy", "no-energy"},
+                                   {"tag", "no-tags"},
+                                   {"note", "no-note"},
+                                   {"note-file", "no-note"}}) {
+    if (in.has(value) && in.flag(off)) {
+      return usage_error(fmt::format("--{} and --{} conflict", value, off));
+    }
+  }
+  if (auto text = in.opt<std::string>("score")) {
+    Result<std::int64_t> v = parse_int(*text, "score", 1, 10);
+    if (!v.is_ok()) return v.status();
+    r.score = static_cast<int>(*v);
+  }
+  Result<std::optional<int>> e = energy(in);
+  if (!e.is_ok()) return e.status();
+  if (*e) r.energy = *e;
+  if (in.flag("no-energy")) r.energy = std::optional<int>();
+  if (in.has("tag")) r.tags = in.list("tag");
+  if (in.flag("no-tags")) r.tags = std::vector<std::string>{};
+  r.add_tags = in.list("add-tag");
+  r.remove_tags = in.list("rm-tag");
+  Result<std::optional<std::string>> note = read_note(in);
+  if (!note.is_ok()) return note.status();
+  if (*note) r.note = *note;
+  if (in.flag("no-note")) r.note = std::optional<std::string>();
+  Result<std::optional<Instant>> t = at(in, &r.time_notice);
+  if (!t.is_ok()) return t.status();
+  r.at = *t;
+  if (in.flag("private")) r.is_private = true;
+  if (in.flag("public")) r.is_private = false;
+  if (!r.score && !r.energy && !r.tags && r.add_tags.empty() && r.remove_tags.empty() && !r.note &&
+      !r.at && !r.is_private) {
+    return usage_error("nothing to change", "see: tend help mood edit");
+  }
+  // Every new value is checked before the vault is unlocked: a typo costs no passphrase.
+  MoodEntry probe;
+  probe.score = r.score.value_or(1);
+  probe.energy = r.energy.value_or(std::nullopt);
+  probe.tags = r.tags.value_or(std::vector<std::string>{});
+  probe.tags.insert(probe.tags.end(), r.add_tags.begin(), r.add_tags.end());
+  probe.note = r.note.value_or(std::nullopt);
+  Status s = validate_mood(probe);
+  if (!s.is_ok()) return s;
+  return r;
+}
+
+void render_mood_edit(const MoodWritten& w, Printer& p) {
+  if (p.json()) {
+    render_written(w, p, "");
+    return;
+  }
+  p.text(fmt::format("Updated mood entry {}{}.\n", w.entry.id,
+                     w.time_notice.empty() ? "" : " (" + w.time_notice + ")"));
+}
+
+// ---- rm
+
+void render_mood_rm(const Removed& r, Printer& p) {
+  if (p.json()) {
+    p.json({{"id", r.id}, {"deleted", true}});
+  } else {
+    p.text(fmt::format("Deleted mood entry {}.\n", r.id));
+  }
 }
 
 }  // namespace
 
-void opts_mood_add(po::options_description& d) {
+namespace options {
+
+void mood_add(po::options_description& d) {
   d.add_options()("energy", po::value<std::string>()->value_name("N"),
                   "energy, 1 (drained) to 10 (full)")(
       "tag", po::value<std::vector<std::string>>()->composing()->value_name("T"),
       "a tag (repeat for more)")("note", po::value<std::string>()->value_name("TEXT"), "a note")(
       "note-file", po::value<std::string>()->value_name("F"),
-      "read the note from F (64 KiB at most)")(
+      "read the note from F, or standard input with - (64 KiB at most)")(
       "at", po::value<std::string>()->value_name("WHEN"),
       "when (default now): HH:MM, yesterday, 2026-11-25T08:30, -2h, ...")(
       "private", po::bool_switch(), "never export this entry, whatever a grant says");
 }
 
-void opts_mood_list(po::options_description& d) {
+void mood_list(po::options_description& d) {
   d.add_options()("from", po::value<std::string>()->value_name("WHEN"), "entries at or after WHEN")(
       "until", po::value<std::string>()->value_name("WHEN"),
       "entries at or before WHEN (a date means its end)")(
@@ -124,142 +271,40 @@ void opts_mood_list(po::options_description& d) {
       "limit", po::value<std::string>()->value_name("N"), "only the N most recent");
 }
 
-void opts_mood_edit(po::options_description& d) {
+void mood_edit(po::options_description& d) {
   d.add_options()("score", po::value<std::string>()->value_name("N"), "a new score, 1 to 10")(
       "energy", po::value<std::string>()->value_name("N"), "a new energy, 1 to 10")(
       "no-energy", po::bool_switch(), "remove the energy")(
       "tag", po::value<std::vector<std::string>>()->composing()->value_name("T"),
-      "replace the tags (repeat for more)")("no-tags", po::bool_switch(), "remove all tags")(
+      "replace the tags (repeat for more)")(
+      "add-tag", po::value<std::vector<std::string>>()->composing()->value_name("T"),
+      "add a tag (repeat for more)")(
+      "rm-tag", po::value<std::vector<std::string>>()->composing()->value_name("T"),
+      "remove a tag (repeat for more)")("no-tags", po::bool_switch(), "remove all tags")(
       "note", po::value<std::string>()->value_name("TEXT"), "replace the note")(
-      "note-file", po::value<std::string>()->value_name("F"), "replace the note with F's content")(
-      "no-note", po::bool_switch(), "remove the note")(
+      "note-file", po::value<std::string>()->value_name("F"),
+      "replace the note with F's text (- for standard input)")("no-note", po::bool_switch(),
+                                                               "remove the note")(
       "at", po::value<std::string>()->value_name("WHEN"), "a new time")(
-      "private", po::bool_switch(), "mark private")("public", po::bool_switch(),
-                                                    "mark not private");
+      "private", po::bool_switch(), "mark private")(
+      "public", po::bool_switch(), "mark shareable (logged: an entry may now leave under a grant)");
 }
 
-Status cmd_mood_add(Context& ctx) {
-  MoodEntry e;
-  Result<std::int64_t> score = parse_int(ctx.args[0], "score", 1, 10);
-  if (!score.is_ok()) {
-    const bool words = ctx.args[0].find_first_not_of("+-0123456789") != std::string::npos;
-    if (!words) return score.status();
-    // Most likely a note typed where the score goes: say so, and do not repeat it.
-    return usage_error("the score is not a whole number from 1 to 10",
-                       "a note goes in --note TEXT: tend mood add 4 --note \"...\"");
-  }
-  e.score = static_cast<int>(*score);
-  e.at = local_instant(ctx.now);
-  e.is_private = ctx.flag("private");
-  std::string notice;
-  Status s = apply_fields(ctx, e, &notice);
-  if (s.is_ok()) s = validate_mood(e);
-  if (s.is_ok()) s = ctx.open_vault();
-  if (!s.is_ok()) return s;
-  Result<std::int64_t> id = add_mood(ctx.v().db(), e, ctx.now);
-  if (!id.is_ok()) return id.status();
-  e.id = *id;
-  if (ctx.json) {
-    if (!notice.empty()) ctx.warn(notice);
-    ctx.print_json(to_json(e));
-  } else {
-    ctx.out() << fmt::format("Logged mood {} as entry {} at {}{}{}.\n", e.score, e.id,
-                             format_local(e.at.utc), e.is_private ? " (private)" : "",
-                             notice.empty() ? "" : " (" + notice + ")");
-  }
-  return Status::ok();
-}
+}  // namespace options
 
-Status cmd_mood_list(Context& ctx) {
-  MoodQuery q;
-  Result<std::optional<std::int64_t>> from = time_option(ctx, "from", TimeRole::kRangeStart);
-  if (!from.is_ok()) return from.status();
-  Result<std::optional<std::int64_t>> until = time_option(ctx, "until", TimeRole::kRangeEnd);
-  if (!until.is_ok()) return until.status();
-  q.from = *from;
-  q.until = *until;
-  if (q.from && q.until && *q.from > *q.until) {
-    return usage_error("--from is later than --until");
-  }
-  if (auto tag = ctx.opt<std::string>("tag")) {
-    std::string t = *tag;
-    for (char& c : t) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    q.tag = t;
-  }
-  q.contains = ctx.opt<std::string>("contains");
-  if (auto limit = ctx.opt<std::string>("limit")) {
-    Result<std::int64_t> n = parse_int(*limit, "limit", 1, 1000000000);
-    if (!n.is_ok()) return n.status();
-    q.limit = *n;
-  }
-  Status s = ctx.open_vault();
-  if (!s.is_ok()) return s;
-  Result<std::vector<MoodEntry>> entries = list_mood(ctx.v().db(), q);
-  if (!entries.is_ok()) return entries.status();
-  print_entries(ctx, *entries);
-  return Status::ok();
+namespace actions {
+Action mood_add() {
+  return unlocked(parse_mood_add, tend::mood_add, render_mood_add);
 }
-
-Status cmd_mood_edit(Context& ctx) {
-  Result<std::int64_t> id = parse_int(ctx.args[0], "id", 1, INT64_MAX);
-  if (!id.is_ok()) return id.status();
-  const bool any = ctx.has("score") || ctx.has("energy") || ctx.flag("no-energy") ||
-                   ctx.has("tag") || ctx.flag("no-tags") || ctx.has("note") ||
-                   ctx.has("note-file") || ctx.flag("no-note") || ctx.has("at") ||
-                   ctx.flag("private") || ctx.flag("public");
-  if (!any) return usage_error("nothing to change", "see: tend help mood edit");
-  if (ctx.flag("private") && ctx.flag("public"))
-    return usage_error("--private and --public conflict");
-  if (ctx.flag("no-energy") && ctx.has("energy"))
-    return usage_error("--energy and --no-energy conflict");
-  if (ctx.flag("no-tags") && ctx.has("tag")) return usage_error("--tag and --no-tags conflict");
-  if (ctx.flag("no-note") && (ctx.has("note") || ctx.has("note-file"))) {
-    return usage_error("--no-note conflicts with --note and --note-file");
-  }
-  std::optional<int> score;
-  if (auto text = ctx.opt<std::string>("score")) {
-    Result<std::int64_t> v = parse_int(*text, "score", 1, 10);
-    if (!v.is_ok()) return v.status();
-    score = static_cast<int>(*v);
-  }
-  // Check every new value before unlocking: a typo costs no passphrase.
-  MoodEntry probe;
-  probe.score = 1;
-  Status s = apply_fields(ctx, probe);
-  if (s.is_ok()) s = validate_mood(probe);
-  if (s.is_ok()) s = ctx.open_vault();
-  if (!s.is_ok()) return s;
-
-  Result<MoodEntry> current = get_mood(ctx.v().db(), *id);
-  if (!current.is_ok()) return current.status();
-  MoodEntry e = std::move(current).value();
-  if (score) e.score = *score;
-  std::string notice;
-  s = apply_fields(ctx, e, &notice);
-  if (!s.is_ok()) return s;
-  if (ctx.flag("no-energy")) e.energy.reset();
-  if (ctx.flag("no-tags")) e.tags.clear();
-  if (ctx.flag("no-note")) e.note.reset();
-  if (ctx.flag("private")) e.is_private = true;
-  if (ctx.flag("public")) e.is_private = false;
-  s = validate_mood(e);
-  if (s.is_ok()) {
-    Result<AuditLog> log = ctx.v().audit();
-    s = log.is_ok() ? update_mood(ctx.v().db(), *log, e, ctx.now) : log.status();
-  }
-  if (!s.is_ok()) return s;
-  if (ctx.json) {
-    if (!notice.empty()) ctx.warn(notice);
-    ctx.print_json(to_json(e));
-  } else {
-    ctx.out() << fmt::format("Updated mood entry {}{}.\n", e.id,
-                             notice.empty() ? "" : " (" + notice + ")");
-  }
-  return Status::ok();
+Action mood_list() {
+  return unlocked(parse_mood_list, tend::mood_list, render_mood_list);
 }
-
-Status cmd_mood_rm(Context& ctx) {
-  return remove_by_id(ctx, "mood entry", remove_mood);
+Action mood_edit() {
+  return unlocked(parse_mood_edit, tend::mood_edit, render_mood_edit);
 }
+Action mood_rm() {
+  return unlocked(parse_entry_id, tend::mood_rm, render_mood_rm);
+}
+}  // namespace actions
 
 }  // namespace tend::cli

@@ -1,6 +1,6 @@
-// Dispatch: find the command words, parse options with Boost.Program_options,
-// unlock the vault if the command needs it, run the handler, and turn a failed
-// Status into one `tend: error:` line (plus an optional hint) and an exit code.
+// The dispatcher: find the command words, read the options, then for the row
+// found run parse, unlock when the row says so, op and render; turn a failed
+// Status into one `tend: error:` line (and perhaps a hint) and its exit code.
 #include "cli/run.hpp"
 
 #include <algorithm>
@@ -9,9 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "cli/commands.hpp"
+#include "cli/help.hpp"
 #include "core/text.hpp"
-#include "crypto/secret.hpp"
 
 namespace po = boost::program_options;
 
@@ -19,18 +18,6 @@ namespace tend::cli {
 namespace {
 
 constexpr const char* kGlobalValueOptions[] = {"--vault", "--passphrase-file", "--passphrase-fd"};
-
-void add_global_options(po::options_description& d) {
-  d.add_options()("vault", po::value<std::string>()->value_name("DIR"),
-                  "the vault directory (default: $TEND_VAULT, else $XDG_DATA_HOME/tend, else "
-                  "~/.local/share/tend)")("json", po::bool_switch(),
-                                          "machine-readable output on stdout")(
-      "passphrase-file", po::value<std::string>()->value_name("F"),
-      "read the passphrase from the first line of F")("passphrase-fd",
-                                                      po::value<int>()->value_name("N"),
-                                                      "read the passphrase from file descriptor N")(
-      "help,h", po::bool_switch(), "show help for the command");
-}
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -78,62 +65,16 @@ std::vector<std::string> sub_words(std::string_view group) {
   return out;
 }
 
-const Command* find_command(std::string_view name) {
-  for (const Command& c : commands()) {
-    if (c.name == name) return &c;
-  }
-  return nullptr;
-}
-
-std::size_t name_width() {
-  std::size_t w = 0;
-  for (const Command& c : commands()) w = std::max(w, c.name.size());
-  return w + 2;
-}
-
-void print_overview(std::ostream& os) {
-  os << "tend — a private, encrypted journal for mood and mental-health app use\n\n"
-        "Usage: tend [--vault DIR] [--json] COMMAND [ARGS] [OPTIONS]\n";
-  std::string_view group;
-  for (const Command& c : commands()) {
-    if (c.group != group) {
-      group = c.group;
-      os << "\n" << group << ":\n";
-    }
-    os << fmt::format("  {:<{}}{}\n", c.name, name_width(), c.summary);
-  }
-  os << "\nGlobal options:\n";
-  po::options_description globals;
-  add_global_options(globals);
-  os << globals;
-  os << "\nEnvironment: TEND_VAULT (vault directory), TEND_PASSPHRASE (for automation; weaker than "
-        "a\n"
-        "file: other processes of the same user may read a process's environment).\n"
-        "Run 'tend help COMMAND' for a command's options. Formats and exit codes: docs/.\n";
-}
-
-void print_command_help(std::ostream& os, const Command& c) {
-  os << fmt::format("Usage: tend {}{}{}\n\n{}\n", c.name, c.synopsis.empty() ? "" : " ", c.synopsis,
-                    c.summary);
-  po::options_description own("Options");
-  c.add_options(own);
-  if (!own.options().empty()) os << "\n" << own;
-  po::options_description globals("Global options");
-  add_global_options(globals);
-  os << "\n" << globals << "\n";
-}
-
-void print_group_help(std::ostream& os, std::string_view group) {
-  os << fmt::format("Usage: tend {} COMMAND\n\n", group);
-  for (const Command& c : commands()) {
-    if (c.name.substr(0, c.name.find(' ')) == group) {
-      os << fmt::format("  {:<{}}{}\n", c.name, name_width(), c.summary);
-    }
-  }
-}
-
 bool is_option(const std::string& t) {
   return t.size() > 1 && t[0] == '-';
+}
+
+bool asks_for_help(const std::vector<std::string>& tokens) {
+  for (const std::string& t : tokens) {
+    if (t == "--") return false;
+    if (t == "--help" || t == "-h") return true;
+  }
+  return false;
 }
 
 // Joins `--opt value` into `--opt=value` where the value starts with a dash and
@@ -160,20 +101,6 @@ std::vector<std::string> join_option_values(const std::vector<std::string>& toke
   return out;
 }
 
-Status resolve_vault_dir(Context& ctx) {
-  if (auto dir = ctx.opt<std::string>("vault")) {
-    ctx.vault_dir = *dir;
-  } else if (const char* env = ctx.io.getenv("TEND_VAULT"); env != nullptr && env[0] != '\0') {
-    ctx.vault_dir = env;
-  } else {
-    Result<std::string> fallback = default_vault_dir(ctx.io.getenv);
-    if (!fallback.is_ok()) return fallback.status();
-    ctx.vault_dir = *fallback;
-  }
-  if (ctx.vault_dir.empty()) return usage_error("--vault needs a directory");
-  return Status::ok();
-}
-
 // Boost's messages repeat what was typed (an unknown option with its value, a
 // value it could not convert). These name the option and what is wrong with it.
 Status option_error(const po::error& e, const Command& cmd, const po::options_description& desc) {
@@ -191,9 +118,6 @@ Status option_error(const po::error& e, const Command& cmd, const po::options_de
     return usage_error(phrase_with("unknown option", name),
                        m.empty() ? help : fmt::format("did you mean '{}'?", m));
   }
-  if (dynamic_cast<const po::required_option*>(&e) != nullptr) {
-    return usage_error(fmt::format("{} is required", option), help);
-  }
   if (dynamic_cast<const po::multiple_occurrences*>(&e) != nullptr) {
     return usage_error(fmt::format("{} was given more than once", option), help);
   }
@@ -208,9 +132,6 @@ Status option_error(const po::error& e, const Command& cmd, const po::options_de
         return usage_error(fmt::format("cannot read {}", option), help);
     }
   }
-  if (dynamic_cast<const po::validation_error*>(&e) != nullptr) {
-    return usage_error(fmt::format("the value of {} is not valid", option), help);
-  }
   return usage_error("cannot read the command line", help);
 }
 
@@ -219,6 +140,206 @@ int fail(Io& io, const Status& s) {
   *io.err << "tend: error: " << display(s.message()) << "\n";
   if (!s.hint().empty()) *io.err << "tend: hint: " << display(s.hint()) << "\n";
   return exit_code(s.kind());
+}
+
+Status resolve_vault_dir(const po::variables_map& vm, Io& io, std::string* dir) {
+  if (vm.count("vault") > 0) {
+    *dir = vm["vault"].as<std::string>();
+  } else if (const char* env = io.getenv("TEND_VAULT"); env != nullptr && env[0] != '\0') {
+    *dir = env;
+  } else {
+    Result<std::string> fallback = default_vault_dir(io.getenv);
+    if (!fallback.is_ok()) return fallback.status();
+    *dir = *fallback;
+  }
+  if (dir->empty()) return usage_error("--vault needs a directory");
+  return Status::ok();
+}
+
+// The one place a vault is unlocked with the passphrase. A missing or damaged
+// vault is found before anything is asked; what an interrupted tend left in
+// flight is finished (and said) before the command runs.
+Status unlock(Session& s, const Invocation& in, Printer& p) {
+  Result<VaultHeader> header = Vault::read_header(s.vault_dir);
+  if (!header.is_ok()) return header.status();
+  for (const std::string& w : Vault::exposure_warnings(s.vault_dir)) p.warn(w);
+  Result<SecretBytes> pass = current_passphrase(in.passphrase_sources(), in.io());
+  if (!pass.is_ok()) return pass.status();
+  Result<Vault> v = Vault::unlock(s.vault_dir, *pass);
+  if (!v.is_ok()) return v.status();
+  s.vault.emplace(std::move(v).value());
+  Result<std::vector<std::string>> notes = s.vault->finish_interrupted();
+  if (!notes.is_ok()) return notes.status();
+  for (const std::string& note : *notes) p.warn(note);
+  return Status::ok();
+}
+
+// The words that name the command: the first one or two tokens that are not
+// options (or values of global options).
+std::vector<std::size_t> command_words(const std::vector<std::string>& args) {
+  std::vector<std::size_t> at;
+  for (std::size_t i = 0; i < args.size() && at.size() < 3; ++i) {
+    const std::string& t = args[i];
+    if (t == "--") break;
+    if (is_option(t)) {
+      if (std::find(std::begin(kGlobalValueOptions), std::end(kGlobalValueOptions), t) !=
+          std::end(kGlobalValueOptions)) {
+        ++i;
+      }
+      if (!at.empty()) break;  // command options begin: no more command words
+      continue;
+    }
+    at.push_back(i);
+  }
+  return at;
+}
+
+// `tend help [TOPIC]`.
+int help(const std::vector<std::string>& args, const std::vector<std::size_t>& words, Io& io) {
+  std::string topic;
+  for (std::size_t k = 1; k < words.size(); ++k) topic += (k > 1 ? " " : "") + args[words[k]];
+  if (topic.empty()) {
+    print_overview(*io.out);
+    return kExitOk;
+  }
+  if (const Command* c = find_command(topic)) {
+    print_command_help(*io.out, *c);
+    return kExitOk;
+  }
+  if (!sub_words(topic).empty()) {
+    print_group_help(*io.out, topic);
+    return kExitOk;
+  }
+  return fail(io, usage_error(phrase_with("no help for", topic), "see: tend help"));
+}
+
+// The row for the command words, or why there is none; `used` is how many words it took.
+Result<const Command*> lookup(const std::vector<std::string>& args,
+                              const std::vector<std::size_t>& words, std::size_t* used) {
+  const std::string& first = args[words[0]];
+  *used = 1;
+  if (const Command* c = find_command(first)) return c;
+  const std::vector<std::string> subs = sub_words(first);
+  if (subs.empty()) {
+    const std::string m = did_you_mean(first, top_level_words());
+    return usage_error(
+        phrase_with("unknown command", first),
+        m.empty() ? "see the commands with: tend help" : fmt::format("did you mean '{}'?", m));
+  }
+  if (words.size() < 2) return static_cast<const Command*>(nullptr);  // a group alone
+  const std::string& second = args[words[1]];
+  *used = 2;
+  if (const Command* c = find_command(first + " " + second)) return c;
+  const std::string m = did_you_mean(second, subs);
+  return usage_error(echo_token(second).empty()
+                         ? fmt::format("unknown {} command", first)
+                         : fmt::format("unknown command '{} {}'", first, second),
+                     m.empty() ? fmt::format("see: tend help {}", first)
+                               : fmt::format("did you mean '{} {}'?", first, m));
+}
+
+int dispatch(const std::vector<std::string>& args, Io& io) {
+  if (Status s = init_libraries(); !s.is_ok()) return fail(io, s);
+  const std::vector<std::size_t> words = command_words(args);
+  if (words.empty()) {
+    if (std::any_of(args.begin(), args.end(),
+                    [](const std::string& t) { return t == "--version" || t == "-V"; })) {
+      *io.out << "tend " << TEND_VERSION << "\n";
+      return kExitOk;
+    }
+    const bool asked = asks_for_help(args);
+    print_overview(asked ? *io.out : *io.err);
+    return asked ? kExitOk : kExitUsage;
+  }
+  if (args[words[0]] == "help") return help(args, words, io);
+
+  std::size_t used = 0;
+  Result<const Command*> found = lookup(args, words, &used);
+  if (!found.is_ok()) return fail(io, found.status());
+  if (*found == nullptr) {  // a group without its command
+    const bool asked = asks_for_help(args);
+    print_group_help(asked ? *io.out : *io.err, args[words[0]]);
+    return asked ? kExitOk : kExitUsage;
+  }
+  const Command& cmd = **found;
+
+  std::vector<std::string> tokens;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (std::find(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(used), i) ==
+        words.begin() + static_cast<std::ptrdiff_t>(used)) {
+      tokens.push_back(args[i]);
+    }
+  }
+  // Help comes before anything else is read: a missing option or a bad value
+  // must not stand between a user and the page that explains them.
+  if (asks_for_help(tokens)) {
+    print_command_help(*io.out, cmd);
+    return kExitOk;
+  }
+
+  po::options_description desc;
+  global_options(desc);
+  cmd.options(desc);
+  desc.add_options()("args", po::value<std::vector<std::string>>()->composing(), "");
+  po::positional_options_description positional;
+  positional.add("args", -1);
+  po::variables_map vm;
+  try {
+    po::store(
+        po::command_line_parser(join_option_values(tokens, desc))
+            .options(desc)
+            .positional(positional)
+            .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
+            .run(),
+        vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return fail(io, option_error(e, cmd, desc));
+  }
+  std::vector<std::string> positionals;
+  if (vm.count("args") > 0) positionals = vm["args"].as<std::vector<std::string>>();
+  const int nargs = static_cast<int>(positionals.size());
+  if (nargs < cmd.min_args || nargs > cmd.max_args) {
+    // Extra words are not echoed: they may be journal text typed without --note.
+    const bool missing = nargs < cmd.min_args;
+    return fail(io, usage_error(fmt::format("{}: usage: tend {} {}",
+                                            missing ? "missing arguments" : "too many arguments",
+                                            cmd.name, cmd.synopsis),
+                                missing || cmd.extra_args_hint.empty()
+                                    ? fmt::format("see: tend help {}", cmd.name)
+                                    : std::string(cmd.extra_args_hint)));
+  }
+
+  const std::int64_t now = io.now();
+  std::string tz_warning;
+  if (Status s = check_time_zone(io.getenv("TZ"), now, &tz_warning); !s.is_ok()) {
+    return fail(io, s);
+  }
+  Printer printer(io, vm["json"].as<bool>(), vm["utc"].as<bool>(), now);
+  if (!tz_warning.empty()) printer.warn(tz_warning);
+
+  // parse → unlock when the row says so → op → render
+  const Invocation in(vm, std::move(positionals), now, io);
+  Result<Step> step = cmd.action.parse(in);
+  if (!step.is_ok()) return fail(io, step.status());
+  Session session;
+  session.now = now;
+  if (cmd.action.needs != Needs::kNothing) {
+    if (Status s = resolve_vault_dir(vm, io, &session.vault_dir); !s.is_ok()) return fail(io, s);
+  }
+  if (cmd.action.needs == Needs::kUnlocked) {
+    if (Status s = unlock(session, in, printer); !s.is_ok()) return fail(io, s);
+  }
+  Status s = (*step)(session, printer);
+  if (s.kind() == ErrorKind::kClockBehind && !s.is_ok()) {
+    // Another tend may have appended while this one waited for the vault: a
+    // fresh reading of the clock tells that from a clock that went back.
+    session.now = io.now();
+    Printer again(io, vm["json"].as<bool>(), vm["utc"].as<bool>(), session.now);
+    s = (*step)(session, again);
+  }
+  if (!s.is_ok()) return fail(io, s);
+  return kExitOk;
 }
 
 }  // namespace
@@ -247,161 +368,7 @@ int exit_code(ErrorKind kind) {
   return kExitIoErr;
 }
 
-namespace {
-
-int dispatch(const std::vector<std::string>& args, Io& io) {
-  if (Status s = crypto::init(); !s.is_ok()) return fail(io, s);
-
-  // Find the command words: the first one or two tokens that are not options
-  // (or values of global options).
-  std::vector<std::size_t> word_at;
-  for (std::size_t i = 0; i < args.size() && word_at.size() < 3; ++i) {
-    const std::string& t = args[i];
-    if (t == "--") break;
-    if (is_option(t)) {
-      if (std::find(std::begin(kGlobalValueOptions), std::end(kGlobalValueOptions), t) !=
-          std::end(kGlobalValueOptions)) {
-        ++i;
-      }
-      if (!word_at.empty()) break;  // command options begin: no more command words
-      continue;
-    }
-    word_at.push_back(i);
-  }
-  const bool version = std::find(args.begin(), args.end(), "--version") != args.end();
-  if (word_at.empty()) {
-    if (version) {
-      *io.out << "tend " << TEND_VERSION << "\n";
-      return kExitOk;
-    }
-    const bool help = std::any_of(args.begin(), args.end(),
-                                  [](const std::string& t) { return t == "--help" || t == "-h"; });
-    print_overview(help ? *io.out : *io.err);
-    return help ? kExitOk : kExitUsage;
-  }
-
-  std::string first = args[word_at[0]];
-  if (first == "help") {
-    std::string topic;
-    for (std::size_t k = 1; k < word_at.size(); ++k) topic += (k > 1 ? " " : "") + args[word_at[k]];
-    if (topic.empty()) {
-      print_overview(*io.out);
-      return kExitOk;
-    }
-    if (const Command* c = find_command(topic)) {
-      print_command_help(*io.out, *c);
-      return kExitOk;
-    }
-    if (!sub_words(topic).empty()) {
-      print_group_help(*io.out, topic);
-      return kExitOk;
-    }
-    return fail(io, usage_error(phrase_with("no help for", topic), "see: tend help"));
-  }
-
-  // One word, or a group and its sub-command.
-  const Command* cmd = find_command(first);
-  std::size_t words_used = 1;
-  if (cmd == nullptr) {
-    const std::vector<std::string> subs = sub_words(first);
-    if (subs.empty()) {
-      std::string hint;
-      if (std::string m = did_you_mean(first, top_level_words()); !m.empty()) {
-        hint = fmt::format("did you mean '{}'?", m);
-      } else {
-        hint = "see the commands with: tend help";
-      }
-      return fail(io, usage_error(phrase_with("unknown command", first), hint));
-    }
-    if (word_at.size() < 2) {
-      const bool help = std::any_of(args.begin(), args.end(), [](const std::string& t) {
-        return t == "--help" || t == "-h";
-      });
-      print_group_help(help ? *io.out : *io.err, first);
-      return help ? kExitOk : kExitUsage;
-    }
-    const std::string& second = args[word_at[1]];
-    cmd = find_command(first + " " + second);
-    if (cmd == nullptr) {
-      std::string m = did_you_mean(second, subs);
-      const std::string what = echo_token(second).empty()
-                                   ? fmt::format("unknown {} command", first)
-                                   : fmt::format("unknown command '{} {}'", first, second);
-      return fail(io,
-                  usage_error(what, m.empty() ? fmt::format("see: tend help {}", first)
-                                              : fmt::format("did you mean '{} {}'?", first, m)));
-    }
-    words_used = 2;
-  }
-
-  po::options_description desc;
-  po::options_description own;
-  cmd->add_options(own);
-  add_global_options(desc);
-  desc.add(own);
-  desc.add_options()("args", po::value<std::vector<std::string>>()->composing(), "");
-  po::positional_options_description positional;
-  positional.add("args", -1);
-
-  std::vector<std::string> tokens;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (std::find(word_at.begin(), word_at.begin() + static_cast<std::ptrdiff_t>(words_used), i) ==
-        word_at.begin() + static_cast<std::ptrdiff_t>(words_used)) {
-      tokens.push_back(args[i]);
-    }
-  }
-  tokens = join_option_values(tokens, desc);
-
-  Context ctx{io, {}, {}, std::string(cmd->name), {}, false, io.now(), std::nullopt};
-  try {
-    po::store(
-        po::command_line_parser(tokens)
-            .options(desc)
-            .positional(positional)
-            .style(po::command_line_style::unix_style ^ po::command_line_style::allow_guessing)
-            .run(),
-        ctx.vm);
-    po::notify(ctx.vm);
-  } catch (const po::error& e) {
-    return fail(io, option_error(e, *cmd, desc));
-  }
-  if (ctx.flag("help")) {
-    print_command_help(*io.out, *cmd);
-    return kExitOk;
-  }
-  if (ctx.vm.count("args") > 0) ctx.args = ctx.vm["args"].as<std::vector<std::string>>();
-  const int nargs = static_cast<int>(ctx.args.size());
-  if (nargs < cmd->min_args || nargs > cmd->max_args) {
-    // Extra words are not echoed: they may be journal text typed without --note.
-    const bool missing = nargs < cmd->min_args;
-    return fail(
-        io, usage_error(fmt::format("{}: usage: tend {} {}",
-                                    missing ? "missing arguments" : "too many arguments", cmd->name,
-                                    cmd->synopsis),
-                        missing ? fmt::format("see: tend help {}", cmd->name)
-                                : "text with spaces goes in quotes, a note in --note TEXT"));
-  }
-  ctx.json = ctx.flag("json");
-
-  std::string tz_warning;
-  Status s = check_time_zone(io.getenv("TZ"), ctx.now, &tz_warning);
-  if (!s.is_ok()) return fail(io, s);
-  if (!tz_warning.empty()) ctx.warn(tz_warning);
-  if (cmd->needs != Needs::kNothing) s = resolve_vault_dir(ctx);
-  if (s.is_ok()) s = cmd->handler(ctx);
-  if (s.kind() == ErrorKind::kClockBehind && !s.is_ok()) {
-    // Another tend may have appended while this one waited for the vault: a
-    // fresh reading of the clock tells that from a clock that went back.
-    ctx.now = io.now();
-    s = cmd->handler(ctx);
-  }
-  if (!s.is_ok()) return fail(io, s);
-  return kExitOk;
-}
-
-}  // namespace
-
-int run(const std::vector<std::string>& args, Io& io) {
+int run(const std::vector<std::string>& args, Io& io) noexcept {
   // No exception leaves tend: what the layers below cannot turn into a Status
   // (memory exhausted, a library's own exception) is still one line and a code.
   try {
@@ -410,6 +377,8 @@ int run(const std::vector<std::string>& args, Io& io) {
     return fail(io, io_error("out of memory"));
   } catch (const std::exception& e) {
     return fail(io, io_error(fmt::format("unexpected failure: {}", e.what())));
+  } catch (...) {
+    return kExitIoErr;
   }
 }
 

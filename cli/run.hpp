@@ -4,7 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/context.hpp"
+#include "base/status.hpp"
+#include "cli/io.hpp"
 
 namespace tend::cli {
 
@@ -20,7 +21,8 @@ constexpr int kExitNoPerm = 77;
 
 int exit_code(ErrorKind kind);
 
-// Runs one tend command. `args` excludes the program name.
-int run(const std::vector<std::string>& args, Io& io);
+// Runs one tend command and returns its exit code. `args` excludes the program
+// name. No exception leaves it.
+int run(const std::vector<std::string>& args, Io& io) noexcept;
 
 }  // namespace tend::cli

@@ -91,6 +91,30 @@ Status remove_app_session(Db& db, AuditLog& audit, std::int64_t id, std::int64_t
   return tx->commit();
 }
 
+Result<AppLogged> app_log(Vault& vault, const AppLog& request, std::int64_t now) {
+  AppLogged out{request.session, request.time_notice};
+  Result<std::int64_t> id = add_app_session(vault.db(), request.session, now);
+  if (!id.is_ok()) return id.status();
+  out.session.id = *id;
+  return out;
+}
+
+Result<AppListing> app_list(Vault& vault, const AppQuery& query, std::int64_t) {
+  Result<std::vector<AppSession>> sessions = list_app_sessions(vault.db(), query);
+  if (!sessions.is_ok()) return sessions.status();
+  AppListing out{std::move(sessions).value(), 0};
+  for (const AppSession& s : out.sessions) out.total_seconds += s.duration_s;
+  return out;
+}
+
+Result<Removed> app_rm(Vault& vault, const EntryId& request, std::int64_t now) {
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  Status s = remove_app_session(vault.db(), *log, request.id, now);
+  if (!s.is_ok()) return s;
+  return Removed{request.id};
+}
+
 Result<AppSummary> summarize_app_use(Db& db) {
   Result<Statement> st = db.prepare(
       "SELECT count(*), coalesce(sum(duration_s), 0), count(DISTINCT lower(app)) FROM "

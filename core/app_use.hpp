@@ -10,6 +10,8 @@
 #include "base/status.hpp"
 #include "core/audit.hpp"
 #include "core/db.hpp"
+#include "core/mood.hpp"
+#include "core/vault.hpp"
 #include "core/when.hpp"
 
 namespace tend {
@@ -37,6 +39,23 @@ Result<std::int64_t> add_app_session(Db& db, const AppSession& session, std::int
 Result<std::vector<AppSession>> list_app_sessions(Db& db, const AppQuery& query);
 // Deletes for good (secure_delete) and logs an entries.deleted count.
 Status remove_app_session(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now);
+
+// The operations behind tend app log, list and rm.
+struct AppLog {
+  AppSession session;  // validated by the caller's parse (validate_app_session)
+  std::string time_notice;
+};
+struct AppLogged {
+  AppSession session;
+  std::string time_notice;
+};
+Result<AppLogged> app_log(Vault& vault, const AppLog& request, std::int64_t now);
+struct AppListing {
+  std::vector<AppSession> sessions;
+  std::int64_t total_seconds = 0;
+};
+Result<AppListing> app_list(Vault& vault, const AppQuery& query, std::int64_t now);
+Result<Removed> app_rm(Vault& vault, const EntryId& request, std::int64_t now);
 
 struct AppSummary {
   std::int64_t count = 0;

@@ -27,6 +27,10 @@ bool is_known_kind(std::string_view k) {
   return false;
 }
 
+std::string AuditHead::root_base64() const {
+  return crypto::to_base64(root);
+}
+
 std::string audit_origin(const std::string& vault_id) {
   return "tend.local/" + vault_id;
 }

@@ -59,6 +59,7 @@ struct AuditEntry {
 struct AuditHead {
   std::uint64_t size = 0;
   crypto::Hash32 root{};
+  std::string root_base64() const;  // as checkpoints write it
 };
 
 class AuditLog {

@@ -9,9 +9,11 @@
 #include "core/audit.hpp"
 #include "core/canonical.hpp"
 #include "core/consent_replay.hpp"
+#include "core/fs.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
 
 namespace tend {
 namespace {
@@ -290,6 +292,39 @@ Result<Outcome> check_trusted(const std::string& note_text, const crypto::NoteVe
 }
 
 }  // namespace
+
+std::string VerifyReport::root_base64() const {
+  return crypto::to_base64(root);
+}
+
+Result<VerifyReport> audit_verify(const VerifyRequest& request) {
+  constexpr std::size_t kMaxPackageBytes = std::size_t{4} << 30;
+  constexpr std::size_t kMaxKeyFileBytes = std::size_t{64} * 1024;
+  VerifyOptions options;
+  if (request.key) {
+    // A verifier key, or a file whose first line is one.
+    if (request.key->find('+') != std::string::npos && !fs::exists(*request.key)) {
+      options.key = *request.key;
+    } else {
+      Result<std::string> text = fs::read_file(*request.key, kMaxKeyFileBytes);
+      if (!text.is_ok()) return text.status().with_context("--key");
+      options.key = text->substr(0, text->find('\n'));
+    }
+  }
+  if (request.trusted_checkpoint) {
+    Result<std::string> note = fs::read_file(*request.trusted_checkpoint, kMaxKeyFileBytes);
+    if (!note.is_ok()) return note.status().with_context("--trusted-checkpoint");
+    options.trusted_checkpoint = std::move(note).value();
+  }
+  if (request.bundle) {
+    Result<std::string> b = fs::read_file(*request.bundle, std::size_t{1} << 32);
+    if (!b.is_ok()) return b.status().with_context("--bundle");
+    options.bundle_sha256 = crypto::to_hex(crypto::sha256(crypto::as_bytes(*b)));
+  }
+  Result<std::string> bytes = fs::read_file(request.package, kMaxPackageBytes);
+  if (!bytes.is_ok()) return bytes.status();
+  return verify_package(*bytes, options);
+}
 
 Result<VerifyReport> verify_package(std::string_view bytes, const VerifyOptions& options) {
   Result<AuditPackage> parsed = parse_package(bytes);

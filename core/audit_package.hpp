@@ -52,10 +52,21 @@ struct VerifyReport {
   // On failure: what failed, and the first bad sequence number where one can be named.
   std::string failure;
   std::optional<std::int64_t> bad_seq;
+
+  std::string root_base64() const;  // as checkpoints write it
 };
 
 // kInvalidInput for an unparsable package or --key / trusted checkpoint that
 // cannot be read; otherwise a report, ok or not.
 Result<VerifyReport> verify_package(std::string_view bytes, const VerifyOptions& options);
+
+// tend audit verify: the same, reading the files it names. Needs no vault.
+struct VerifyRequest {
+  std::string package;             // its path
+  std::optional<std::string> key;  // a verifier key, or a file whose first line is one
+  std::optional<std::string> trusted_checkpoint;  // a file holding a signed checkpoint
+  std::optional<std::string> bundle;              // an export bundle's path
+};
+Result<VerifyReport> audit_verify(const VerifyRequest& request);
 
 }  // namespace tend

@@ -60,7 +60,7 @@ Result<std::vector<crypto::AgeIdentity>> read_identities(const std::string& path
 
 }  // namespace
 
-Result<OpenedBundle> open_bundle(const BundleRequest& request) {
+Result<OpenedBundle> bundle_open(const BundleRequest& request) {
   Result<std::string> bundle = fs::read_file(request.path, kMaxBundleBytes);
   if (!bundle.is_ok()) return bundle.status();
   OpenedBundle out;

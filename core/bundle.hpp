@@ -33,6 +33,6 @@ struct OpenedBundle {
 // kVerifyFailed if the signature is another key's or does not verify;
 // kWrongPassphrase if the bundle was not encrypted to these identities;
 // kInvalidInput if any file is malformed; kNotFound if one is missing.
-Result<OpenedBundle> open_bundle(const BundleRequest& request);
+Result<OpenedBundle> bundle_open(const BundleRequest& request);
 
 }  // namespace tend

@@ -52,17 +52,22 @@ Result<Grant> read_grant(const Statement& st) {
   g.id = st.text(0);
   g.recipient = st.text(1);
   auto keys = string_list(st.text(2));
-  auto categories = string_list(st.text(5));
-  auto granularity = parse_granularity(st.text(6));
-  if (!keys || !categories || !granularity) {
+  auto names = string_list(st.text(5));
+  auto granularity = kGranularityNames.parse(st.text(6));
+  auto purpose_category = kPurposeCategoryNames.parse(st.text(4));
+  std::vector<Category> categories;
+  for (const std::string& name : names.value_or(std::vector<std::string>{})) {
+    if (auto c = kCategoryNames.parse(name)) categories.push_back(*c);
+  }
+  if (!keys || !names || categories.size() != names->size() || !granularity || !purpose_category) {
     return corrupt(fmt::format("the vault's record of grant {} is malformed", quote(g.id)),
                    "the consent table was edited outside tend; its audit entries still hold the "
                    "grant's terms");
   }
   g.recipient_keys = std::move(*keys);
   g.purpose = st.text(3);
-  g.purpose_category = st.text(4);
-  g.categories = std::move(*categories);
+  g.purpose_category = *purpose_category;
+  g.categories = std::move(categories);
   g.granularity = *granularity;
   g.from = st.optional_int64(7);
   g.until = st.optional_int64(8);
@@ -121,34 +126,21 @@ Status check_row(const std::string& id, const std::optional<Result<Grant>>& foun
 
 }  // namespace
 
-const char* granularity_name(Granularity g) {
-  switch (g) {
-    case Granularity::kRaw:
-      return "raw";
-    case Granularity::kDaily:
-      return "daily";
-    case Granularity::kWeekly:
-      return "weekly";
-  }
-  return "raw";
+std::vector<std::string> category_names(const std::vector<Category>& categories) {
+  std::vector<std::string> out;
+  for (Category c : categories) out.emplace_back(kCategoryNames.name(c));
+  return out;
 }
 
-std::optional<Granularity> parse_granularity(std::string_view s) {
-  if (s == "raw") return Granularity::kRaw;
-  if (s == "daily") return Granularity::kDaily;
-  if (s == "weekly") return Granularity::kWeekly;
-  return std::nullopt;
-}
-
-bool Grant::has(std::string_view category) const {
+bool Grant::has(Category category) const {
   return std::find(categories.begin(), categories.end(), category) != categories.end();
 }
 
-std::string Grant::state(std::int64_t now) const {
-  if (revoked_at) return "revoked";
-  if (now >= expires) return "expired";
-  if (max_exports && exports >= *max_exports) return "exhausted";
-  return "active";
+GrantState Grant::state(std::int64_t now) const {
+  if (revoked_at) return GrantState::kRevoked;
+  if (now >= expires) return GrantState::kExpired;
+  if (max_exports && exports >= *max_exports) return GrantState::kExhausted;
+  return GrantState::kActive;
 }
 
 bool valid_grant_id(std::string_view id) {
@@ -170,9 +162,9 @@ Json grant_terms(const Grant& g) {
             {"recipient", g.recipient},
             {"recipients", fps},
             {"purpose", g.purpose},
-            {"purpose_category", g.purpose_category},
-            {"categories", g.categories},
-            {"granularity", granularity_name(g.granularity)},
+            {"purpose_category", kPurposeCategoryNames.name(g.purpose_category)},
+            {"categories", category_names(g.categories)},
+            {"granularity", kGranularityNames.name(g.granularity)},
             {"created", g.created},
             {"expires", g.expires},
             {"receipt_id", g.receipt_id}};
@@ -210,29 +202,15 @@ Status validate_grant(Grant& g, std::int64_t now) {
   if (g.purpose.empty()) return usage_error("a grant needs a --purpose: why the data is shared");
   s = check_label(g.purpose, "purpose", 1000);
   if (!s.is_ok()) return s;
-  if (std::find(std::begin(kPurposeCategories), std::end(kPurposeCategories), g.purpose_category) ==
-      std::end(kPurposeCategories)) {
-    return usage_error(phrase_with("unknown purpose category", g.purpose_category),
-                       "use care, research, personal or other");
+  std::sort(g.categories.begin(), g.categories.end());
+  g.categories.erase(std::unique(g.categories.begin(), g.categories.end()), g.categories.end());
+  if (g.categories.empty()) {
+    return usage_error("a grant needs --data: " + kCategoryNames.list());
   }
-  std::vector<std::string> cats;
-  for (const char* known : kCategories) {
-    if (std::find(g.categories.begin(), g.categories.end(), known) != g.categories.end()) {
-      cats.emplace_back(known);
-    }
-  }
-  for (const std::string& c : g.categories) {
-    if (std::find(std::begin(kCategories), std::end(kCategories), c) == std::end(kCategories)) {
-      return usage_error(phrase_with("unknown data category", c),
-                         "use mood, notes, app_usage, alliance");
-    }
-  }
-  if (cats.empty()) return usage_error("a grant needs --data: mood, notes, app_usage, alliance");
-  g.categories = cats;
-  if (g.has("notes") && !g.has("mood")) {
+  if (g.has(Category::kNotes) && !g.has(Category::kMood)) {
     return usage_error("notes travel with their mood entries: add mood to --data");
   }
-  if (g.has("notes") && g.granularity != Granularity::kRaw) {
+  if (g.has(Category::kNotes) && g.granularity != Granularity::kRaw) {
     return usage_error("notes can only be shared at raw granularity");
   }
   if (g.from && g.until && *g.from > *g.until)
@@ -265,9 +243,9 @@ Result<Grant> add_grant(Db& db, AuditLog& audit, Grant g, std::int64_t now) {
       .bind(2, g.recipient)
       .bind(3, Json(g.recipient_keys).dump())
       .bind(4, g.purpose)
-      .bind(5, g.purpose_category)
-      .bind(6, Json(g.categories).dump())
-      .bind(7, granularity_name(g.granularity))
+      .bind(5, kPurposeCategoryNames.name(g.purpose_category))
+      .bind(6, canonical_json(Json(category_names(g.categories))))
+      .bind(7, kGranularityNames.name(g.granularity))
       .bind(8, g.from)
       .bind(9, g.until)
       .bind(10, g.created)
@@ -304,7 +282,9 @@ Result<std::vector<Grant>> list_grants(Db& db, bool include_inactive, std::int64
     if (!*row) break;
     Result<Grant> g = read_grant(*st);
     if (!g.is_ok()) return g.status();
-    if (include_inactive || g->state(now) == "active") out.push_back(std::move(g).value());
+    if (include_inactive || g->state(now) == GrantState::kActive) {
+      out.push_back(std::move(g).value());
+    }
   }
   return out;
 }
@@ -392,6 +372,34 @@ Result<CheckedGrant> consented_grant(Db& db, const std::string& id) {
   out.tampered = check_row(id, row, *logged);
   if (row && out.tampered.is_ok()) out.grant = std::move(*row).value();
   return out;
+}
+
+Status count_export(Db& db, const std::string& id) {
+  Result<Statement> st = db.prepare("UPDATE consent_grant SET exports = exports + 1 WHERE id = ?;");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, id);
+  return st->run();
+}
+
+Result<Grant> grant_add(Vault& vault, const Grant& terms, std::int64_t now) {
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  return add_grant(vault.db(), *log, terms, now);
+}
+
+Result<std::vector<Grant>> grant_list(Vault& vault, const GrantListRequest& request,
+                                      std::int64_t now) {
+  return list_grants(vault.db(), request.all, now);
+}
+
+Result<Grant> grant_show(Vault& vault, const GrantId& request, std::int64_t) {
+  return get_grant(vault.db(), request.id);
+}
+
+Result<Grant> grant_revoke(Vault& vault, const RevokeRequest& request, std::int64_t now) {
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  return revoke_grant(vault.db(), *log, request.id, request.reason, now);
 }
 
 Status check_export_allowed(const Grant& g, std::int64_t now) {

@@ -19,24 +19,50 @@
 #include "core/consent_replay.hpp"
 #include "core/db.hpp"
 #include "core/json.hpp"
+#include "core/names.hpp"
+#include "core/vault.hpp"
 
 namespace tend {
 
-enum class Granularity { kRaw = 0, kDaily = 1, kWeekly = 2 };
-const char* granularity_name(Granularity g);
-std::optional<Granularity> parse_granularity(std::string_view s);
+// The data a grant can cover, in canonical order. Notes are never implied by
+// mood; they travel inside mood rows.
+enum class Category { kMood = 0, kNotes = 1, kAppUsage = 2, kAlliance = 3 };
+inline constexpr NameTable<Category, 4> kCategoryNames{{{{Category::kMood, "mood"},
+                                                         {Category::kNotes, "notes"},
+                                                         {Category::kAppUsage, "app_usage"},
+                                                         {Category::kAlliance, "alliance"}}}};
 
-// The data categories a grant can name, in their canonical order.
-inline constexpr const char* kCategories[] = {"mood", "notes", "app_usage", "alliance"};
-inline constexpr const char* kPurposeCategories[] = {"care", "research", "personal", "other"};
+enum class PurposeCategory { kCare = 0, kResearch = 1, kPersonal = 2, kOther = 3 };
+inline constexpr NameTable<PurposeCategory, 4> kPurposeCategoryNames{
+    {{{PurposeCategory::kCare, "care"},
+      {PurposeCategory::kResearch, "research"},
+      {PurposeCategory::kPersonal, "personal"},
+      {PurposeCategory::kOther, "other"}}}};
+
+enum class Granularity { kRaw = 0, kDaily = 1, kWeekly = 2 };
+inline constexpr NameTable<Granularity, 3> kGranularityNames{{{{Granularity::kRaw, "raw"},
+                                                               {Granularity::kDaily, "daily"},
+                                                               {Granularity::kWeekly, "weekly"}}}};
+
+// Where a grant stands at a moment. Revoked is for good; expired and exhausted
+// (its export limit used up) follow from the time and the count.
+enum class GrantState { kActive = 0, kRevoked = 1, kExpired = 2, kExhausted = 3 };
+inline constexpr NameTable<GrantState, 4> kGrantStateNames{
+    {{{GrantState::kActive, "active"},
+      {GrantState::kRevoked, "revoked"},
+      {GrantState::kExpired, "expired"},
+      {GrantState::kExhausted, "exhausted"}}}};
+
+// The names of `categories`, in their order.
+std::vector<std::string> category_names(const std::vector<Category>& categories);
 
 struct Grant {
   std::string id;  // "g" + 6 characters, random
   std::string recipient;
   std::vector<std::string> recipient_keys;  // age1...
   std::string purpose;
-  std::string purpose_category;
-  std::vector<std::string> categories;  // canonical order, unique
+  PurposeCategory purpose_category = PurposeCategory::kCare;
+  std::vector<Category> categories;  // canonical order, unique
   Granularity granularity = Granularity::kRaw;
   std::optional<std::int64_t> from, until;  // the data window, inclusive
   std::int64_t created = 0;
@@ -47,9 +73,8 @@ struct Grant {
   std::optional<std::string> revoke_reason;
   std::string receipt_id;  // UUID v4
 
-  bool has(std::string_view category) const;
-  // "active", "revoked", "expired" or "exhausted" at `now`.
-  std::string state(std::int64_t now) const;
+  bool has(Category category) const;
+  GrantState state(std::int64_t now) const;
 };
 
 // The terms as they enter the audit log (no revocation reason, no count).
@@ -90,5 +115,26 @@ Result<CheckedGrant> consented_grant(Db& db, const std::string& id);
 Status check_export_allowed(const Grant& g, std::int64_t now);
 
 bool valid_grant_id(std::string_view id);
+
+// Counts one more export under grant `id`; only the consent code writes its table.
+// REQUIRES: inside the transaction that appends the export's entry.
+Status count_export(Db& db, const std::string& id);
+
+// The operations behind tend grant add, list, show and revoke.
+Result<Grant> grant_add(Vault& vault, const Grant& terms, std::int64_t now);
+struct GrantListRequest {
+  bool all = false;  // revoked, expired and used-up grants too
+};
+Result<std::vector<Grant>> grant_list(Vault& vault, const GrantListRequest& request,
+                                      std::int64_t now);
+struct GrantId {
+  std::string id;
+};
+Result<Grant> grant_show(Vault& vault, const GrantId& request, std::int64_t now);
+struct RevokeRequest {
+  std::string id;
+  std::optional<std::string> reason;
+};
+Result<Grant> grant_revoke(Vault& vault, const RevokeRequest& request, std::int64_t now);
 
 }  // namespace tend

@@ -51,7 +51,7 @@ std::string check_string_list(const Json& meta, const char* name, Pred ok) {
 }
 
 bool known_category(const std::string& c) {
-  return std::find(std::begin(kCategories), std::end(kCategories), c) != std::end(kCategories);
+  return kCategoryNames.parse(c).has_value();
 }
 
 // The categories that carry rows in an export: notes ride inside mood rows.
@@ -126,10 +126,8 @@ std::string ConsentReplay::grant_created(std::int64_t seq, std::int64_t time, co
   const auto max = get_int(m, "max_exports");
   const bool ok =
       get_string(m, "recipient") && get_string(m, "purpose") && get_string(m, "receipt_id") &&
-      category &&
-      std::find(std::begin(kPurposeCategories), std::end(kPurposeCategories), *category) !=
-          std::end(kPurposeCategories) &&
-      granularity && parse_granularity(*granularity) && created && expires && *created == time &&
+      category && kPurposeCategoryNames.parse(*category) && granularity &&
+      kGranularityNames.parse(*granularity) && created && expires && *created == time &&
       *expires > *created && (m.contains("from") == from.has_value()) &&
       (m.contains("until") == until.has_value()) && (!from || !until || *from <= *until) &&
       (m.contains("max_exports") == max.has_value()) && (!max || *max >= 1);

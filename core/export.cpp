@@ -23,10 +23,10 @@ constexpr int kPayloadVersion = 1;
 using RowSink = std::function<Status(const Json& row)>;
 
 // The categories that carry rows: notes ride inside mood rows.
-std::vector<std::string> row_categories(const Grant& g) {
-  std::vector<std::string> out;
-  for (const char* c : {"mood", "app_usage", "alliance"}) {
-    if (g.has(c)) out.emplace_back(c);
+std::vector<Category> row_categories(const Grant& g) {
+  std::vector<Category> out;
+  for (Category c : g.categories) {
+    if (c != Category::kNotes) out.push_back(c);
   }
   return out;
 }
@@ -87,7 +87,7 @@ Status emit_mood(Db& db, const Grant& g, const RowSink& sink) {
               {"score", score},
               {"energy", st->is_null(3) ? Json(nullptr) : Json(st->int64(3))},
               {"tags", std::move(tags)}};
-    if (g.has("notes")) r["note"] = st->is_null(4) ? Json(nullptr) : Json(st->text(4));
+    if (g.has(Category::kNotes)) r["note"] = st->is_null(4) ? Json(nullptr) : Json(st->text(4));
     Status s = sink(r);
     if (!s.is_ok()) return s;
   }
@@ -143,10 +143,17 @@ Status emit_app_usage(Db& db, const Grant& g, const RowSink& sink) {
   return Status::ok();
 }
 
-Status emit_category(Db& db, const Grant& g, const std::string& category, const RowSink& sink) {
-  if (category == "mood") return emit_mood(db, g, sink);
-  if (category == "app_usage") return emit_app_usage(db, g, sink);
-  return Status::ok();  // alliance: no check-ins are recorded yet
+Status emit_category(Db& db, const Grant& g, Category category, const RowSink& sink) {
+  switch (category) {
+    case Category::kMood:
+      return emit_mood(db, g, sink);
+    case Category::kAppUsage:
+      return emit_app_usage(db, g, sink);
+    case Category::kNotes:     // rides inside mood rows
+    case Category::kAlliance:  // no check-ins are recorded yet
+      break;
+  }
+  return Status::ok();
 }
 
 Status refuse(Vault& vault, Transaction& tx, const std::string& grant_id, const Status& why,
@@ -163,9 +170,16 @@ Status refuse(Vault& vault, Transaction& tx, const std::string& grant_id, const 
 }
 
 std::string_view refusal_reason(const Grant& g, std::int64_t now) {
-  const std::string state = g.state(now);
-  if (state == "exhausted") return "limit";
-  return state == "revoked" ? "revoked" : "expired";
+  switch (g.state(now)) {
+    case GrantState::kExhausted:
+      return "limit";
+    case GrantState::kRevoked:
+      return "revoked";
+    case GrantState::kActive:
+    case GrantState::kExpired:
+      break;
+  }
+  return "expired";
 }
 
 // The grant that decides this export, or why there is none (with the reason
@@ -195,12 +209,13 @@ Decision decide(Db& db, const std::string& grant_id, std::int64_t now) {
   return {std::move(checked->grant), Status::ok(), {}};
 }
 
-Result<ExportOutcome> preview(Db& db, const Grant& grant) {
-  ExportOutcome out;
+Result<ExportPreview> preview(Db& db, const Grant& grant) {
+  ExportPreview out;
   out.grant = grant;
   out.rows = Json::object();
-  out.preview = Json::object();
-  for (const std::string& c : row_categories(grant)) {
+  out.first_rows = Json::object();
+  for (Category c : row_categories(grant)) {
+    const std::string name(kCategoryNames.name(c));
     std::int64_t n = 0;
     Json first = Json::array();
     Status s = emit_category(db, grant, c, [&](const Json& row) {
@@ -209,8 +224,8 @@ Result<ExportOutcome> preview(Db& db, const Grant& grant) {
       return Status::ok();
     });
     if (!s.is_ok()) return s;
-    out.rows[c] = n;
-    out.preview[c] = std::move(first);
+    out.rows[name] = n;
+    out.first_rows[name] = std::move(first);
   }
   return out;
 }
@@ -249,10 +264,11 @@ Status write_bundle(Vault& vault, const Grant& grant, std::int64_t now, fs::Outp
       kPayloadVersion, vault.header().vault_id, format_iso(local_instant(now)), out.audit_seq,
       grant.receipt_id, dump_json(terms)));
   out.rows = Json::object();
-  const std::vector<std::string> categories = row_categories(grant);
+  const std::vector<Category> categories = row_categories(grant);
   for (std::size_t i = 0; i < categories.size() && s.is_ok(); ++i) {
-    const std::string& c = categories[i];
-    s = put(fmt::format("{}\"{}\":[", i == 0 ? "" : ",", c));
+    const Category c = categories[i];
+    const std::string name(kCategoryNames.name(c));
+    s = put(fmt::format("{}\"{}\":[", i == 0 ? "" : ",", name));
     std::int64_t n = 0;
     if (s.is_ok()) {
       s = emit_category(db, grant, c, [&](const Json& row) {
@@ -260,7 +276,7 @@ Status write_bundle(Vault& vault, const Grant& grant, std::int64_t now, fs::Outp
       });
     }
     if (s.is_ok()) s = put("]");
-    out.rows[c] = n;
+    out.rows[name] = n;
   }
   if (s.is_ok()) s = put("},\"rows\":" + dump_json(out.rows) + "}");
   if (s.is_ok()) s = age.finish();
@@ -286,9 +302,9 @@ Json export_entry(const Grant& grant, const ExportOutcome& out) {
   Json meta = {{"grant", grant.id},
                {"recipients", terms["recipients"]},
                {"purpose", grant.purpose},
-               {"purpose_category", grant.purpose_category},
-               {"categories", grant.categories},
-               {"granularity", granularity_name(grant.granularity)},
+               {"purpose_category", kPurposeCategoryNames.name(grant.purpose_category)},
+               {"categories", category_names(grant.categories)},
+               {"granularity", kGranularityNames.name(grant.granularity)},
                {"rows", out.rows},
                {"sha256", out.sha256},
                {"exports", grant.exports + 1}};
@@ -299,17 +315,20 @@ Json export_entry(const Grant& grant, const ExportOutcome& out) {
 
 }  // namespace
 
-Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
-                                   const std::string& path, bool preview_only, std::int64_t now) {
+Result<ExportPreview> export_preview(Vault& vault, const PreviewRequest& request,
+                                     std::int64_t now) {
   Db& db = vault.db();
-  if (preview_only) {
-    Result<Transaction> tx = Transaction::begin(db);  // a stable view; rolled back
-    if (!tx.is_ok()) return tx.status();
-    Decision d = decide(db, grant_id, now);
-    if (!d.grant) return d.why;
-    return preview(db, *d.grant);
-  }
+  Result<Transaction> tx = Transaction::begin(db);  // a stable view; rolled back
+  if (!tx.is_ok()) return tx.status();
+  Decision d = decide(db, request.grant_id, now);
+  if (!d.grant) return d.why;
+  return preview(db, *d.grant);
+}
 
+Result<ExportOutcome> export_bundle(Vault& vault, const ExportRequest& request, std::int64_t now) {
+  Db& db = vault.db();
+  const std::string& grant_id = request.grant_id;
+  const std::string& path = request.path;
   Result<fs::OutputFile> file = fs::OutputFile::create(path);
   if (!file.is_ok()) return file.status();
   Result<fs::OutputFile> sig = fs::OutputFile::create(path + ".minisig");
@@ -339,10 +358,7 @@ Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
   if (!s.is_ok()) return s;
 
   // The count and the entry become durable before either file has its name.
-  Result<Statement> up = db.prepare("UPDATE consent_grant SET exports = exports + 1 WHERE id = ?;");
-  if (!up.is_ok()) return up.status();
-  up->bind(1, grant.id);
-  s = up->run();
+  s = count_export(db, grant.id);
   if (!s.is_ok()) return s;
   Result<std::int64_t> seq = log->record(kind::kExportCreated, export_entry(grant, out), now);
   if (!seq.is_ok()) return seq.status();

@@ -19,18 +19,30 @@
 
 namespace tend {
 
+struct ExportRequest {
+  std::string grant_id;
+  std::string path;  // FILE; its signature goes to FILE.minisig
+};
 struct ExportOutcome {
-  Grant grant;
+  Grant grant;         // with this export counted
   Json rows;           // {"mood": n, "app_usage": n, "alliance": n}: the categories granted
   std::string sha256;  // hex, of FILE
   std::int64_t audit_seq = -1;
   std::string path, signature_path;
-  Json preview;  // with --preview: {"mood": [first rows], ...}; nothing is written
 };
+// Exports under the grant to FILE and FILE.minisig.
+Result<ExportOutcome> export_bundle(Vault& vault, const ExportRequest& request, std::int64_t now);
 
-// Exports under `grant_id` to `path` (and path + ".minisig"), or with
-// `preview` only reports what would be sent.
-Result<ExportOutcome> export_grant(Vault& vault, const std::string& grant_id,
-                                   const std::string& path, bool preview, std::int64_t now);
+struct PreviewRequest {
+  std::string grant_id;
+};
+struct ExportPreview {
+  Grant grant;
+  Json rows;        // as an export would count them
+  Json first_rows;  // {"mood": [the first rows], ...}
+};
+// What an export under the grant would send now. It writes, counts and logs
+// nothing, and is refused as an export would be.
+Result<ExportPreview> export_preview(Vault& vault, const PreviewRequest& request, std::int64_t now);
 
 }  // namespace tend

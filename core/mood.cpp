@@ -63,6 +63,14 @@ Status write_tags(Db& db, std::int64_t id, const std::vector<std::string>& tags)
 
 }  // namespace
 
+std::string normalize_tag(std::string_view tag) {
+  std::string out(tag);
+  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return out;
+}
+
 Status validate_mood(MoodEntry& e) {
   if (e.score < 1 || e.score > 10) {
     return usage_error(fmt::format("score {} is outside 1..10", e.score));
@@ -78,10 +86,7 @@ Status validate_mood(MoodEntry& e) {
       // The tag itself is journal content: it stays out of the message.
       return usage_error("a tag contains a comma or space", "give each tag its own --tag");
     }
-    std::transform(tag.begin(), tag.end(), tag.begin(), [](char c) {
-      return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-    });
-    tags.insert(tag);
+    tags.insert(normalize_tag(tag));
   }
   if (tags.size() > kMaxTags) return usage_error(fmt::format("more than {} tags", kMaxTags));
   e.tags.assign(tags.begin(), tags.end());
@@ -194,6 +199,50 @@ Status remove_mood(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now) {
       audit.record(kind::kEntriesDeleted, {{"type", "mood"}, {"count", 1}}, now);
   if (!seq.is_ok()) return seq.status();
   return tx->commit();
+}
+
+Result<MoodWritten> mood_add(Vault& vault, const MoodAdd& request, std::int64_t now) {
+  MoodWritten out{request.entry, request.time_notice};
+  Result<std::int64_t> id = add_mood(vault.db(), request.entry, now);
+  if (!id.is_ok()) return id.status();
+  out.entry.id = *id;
+  return out;
+}
+
+Result<std::vector<MoodEntry>> mood_list(Vault& vault, const MoodQuery& query, std::int64_t) {
+  return list_mood(vault.db(), query);
+}
+
+Result<MoodWritten> mood_edit(Vault& vault, const MoodEdit& r, std::int64_t now) {
+  Result<MoodEntry> current = get_mood(vault.db(), r.id);
+  if (!current.is_ok()) return current.status();
+  MoodEntry e = std::move(current).value();
+  if (r.score) e.score = *r.score;
+  if (r.energy) e.energy = *r.energy;
+  if (r.tags) e.tags = *r.tags;
+  for (const std::string& t : r.add_tags) e.tags.push_back(t);
+  std::erase_if(e.tags, [&](const std::string& t) {
+    return std::any_of(r.remove_tags.begin(), r.remove_tags.end(),
+                       [&](const std::string& gone) { return normalize_tag(gone) == t; });
+  });
+  if (r.note) e.note = *r.note;
+  if (r.at) e.at = *r.at;
+  if (r.is_private) e.is_private = *r.is_private;
+  Status s = validate_mood(e);
+  if (!s.is_ok()) return s;
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  s = update_mood(vault.db(), *log, e, now);
+  if (!s.is_ok()) return s;
+  return MoodWritten{e, r.time_notice};
+}
+
+Result<Removed> mood_rm(Vault& vault, const EntryId& request, std::int64_t now) {
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  Status s = remove_mood(vault.db(), *log, request.id, now);
+  if (!s.is_ok()) return s;
+  return Removed{request.id};
 }
 
 Result<MoodSummary> summarize_mood(Db& db, std::int64_t now) {

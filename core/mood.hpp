@@ -10,6 +10,7 @@
 #include "base/status.hpp"
 #include "core/audit.hpp"
 #include "core/db.hpp"
+#include "core/vault.hpp"
 #include "core/when.hpp"
 
 namespace tend {
@@ -35,6 +36,9 @@ struct MoodQuery {
   std::optional<std::int64_t> limit;    // the most recent N
 };
 
+// A tag as it is stored and compared: ASCII letters lowercased.
+std::string normalize_tag(std::string_view tag);
+
 // Checks ranges and text; normalises tags (lowercase ASCII, sorted, unique).
 Status validate_mood(MoodEntry& entry);
 
@@ -48,6 +52,42 @@ Result<MoodEntry> get_mood(Db& db, std::int64_t id);
 Status update_mood(Db& db, AuditLog& audit, const MoodEntry& entry, std::int64_t now);
 // Deletes for good (secure_delete) and logs an entries.deleted count.
 Status remove_mood(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now);
+
+// The operations behind tend mood add, list, edit and rm.
+struct MoodAdd {
+  MoodEntry entry;          // validated by the caller's parse (validate_mood)
+  std::string time_notice;  // a local time that had to be moved, to be said
+};
+struct MoodWritten {
+  MoodEntry entry;
+  std::string time_notice;
+};
+Result<MoodWritten> mood_add(Vault& vault, const MoodAdd& request, std::int64_t now);
+Result<std::vector<MoodEntry>> mood_list(Vault& vault, const MoodQuery& query, std::int64_t now);
+
+// What to change in an entry; what is not set stays.
+struct MoodEdit {
+  std::int64_t id = 0;
+  std::optional<int> score;
+  std::optional<std::optional<int>> energy;      // nullopt inside: remove it
+  std::optional<std::vector<std::string>> tags;  // replace them all
+  std::vector<std::string> add_tags, remove_tags;
+  std::optional<std::optional<std::string>> note;  // nullopt inside: remove it
+  std::optional<Instant> at;
+  std::optional<bool> is_private;
+  std::string time_notice;
+};
+// Applies the changes, validates the result and stores it; making a private
+// entry shareable is logged (update_mood).
+Result<MoodWritten> mood_edit(Vault& vault, const MoodEdit& request, std::int64_t now);
+
+struct EntryId {
+  std::int64_t id = 0;
+};
+struct Removed {
+  std::int64_t id = 0;
+};
+Result<Removed> mood_rm(Vault& vault, const EntryId& request, std::int64_t now);
 
 struct MoodSummary {
   std::int64_t count = 0;

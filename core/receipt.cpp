@@ -17,21 +17,22 @@ std::vector<std::string> pii_categories(const Grant& g) {
   auto add = [&](const char* c) {
     if (std::find(out.begin(), out.end(), c) == out.end()) out.emplace_back(c);
   };
-  if (g.has("mood") || g.has("notes")) add("13 - Mental Health");
-  if (g.has("alliance")) {
+  if (g.has(Category::kMood) || g.has(Category::kNotes)) add("13 - Mental Health");
+  if (g.has(Category::kAlliance)) {
     add("13 - Mental Health");
     add("6 - Health");
   }
-  if (g.has("app_usage")) add("15 - Behavioral");
+  if (g.has(Category::kAppUsage)) add("15 - Behavioral");
   return out;
 }
 
 Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now) {
-  static const std::map<std::string, std::string> purpose_categories = {
-      {"care", "Health care"},
-      {"research", "Research"},
-      {"personal", "Personal use"},
-      {"other", "Other"}};
+  // The receipt's words for tend's purpose categories.
+  static constexpr NameTable<PurposeCategory, 4> kReceiptPurpose{
+      {{{PurposeCategory::kCare, "Health care"},
+        {PurposeCategory::kResearch, "Research"},
+        {PurposeCategory::kPersonal, "Personal use"},
+        {PurposeCategory::kOther, "Other"}}}};
   Json events = Json::array({{{"event", "given"}, {"time", g.created}}});
   if (g.revoked_at) events.push_back({{"event", "withdrawn"}, {"time", *g.revoked_at}});
   const std::string termination =
@@ -39,7 +40,7 @@ Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now) {
                    : "Ends at " + format_iso(local_instant(g.expires)) +
                          " or when the PII principal revokes it (tend grant revoke " + g.id + ")";
   Json purpose = {{"purpose", g.purpose},
-                  {"purposeCategory", Json::array({purpose_categories.at(g.purpose_category)})},
+                  {"purposeCategory", Json::array({kReceiptPurpose.name(g.purpose_category)})},
                   {"consentType", "EXPLICIT"},
                   {"piiCategory", pii_categories(g)},
                   {"primaryPurpose", true},
@@ -72,8 +73,8 @@ Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now) {
       // ISO/IEC TS 27560 additions
       {"schemaVersion", "ISO/IEC TS 27560:2023 (fields that fit)"},
       {"recordId", g.id},
-      {"dataCategories", g.categories},
-      {"granularity", granularity_name(g.granularity)},
+      {"dataCategories", category_names(g.categories)},
+      {"granularity", kGranularityNames.name(g.granularity)},
       {"dataWindow",
        {{"from", g.from ? Json(format_iso(local_instant(*g.from))) : Json(nullptr)},
         {"until", g.until ? Json(format_iso(local_instant(*g.until))) : Json(nullptr)}}},
@@ -84,26 +85,34 @@ Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now) {
        "The vault keeps this record until the user deletes the vault; recipients' retention "
        "is governed by the stated purpose"},
       {"withdrawalMethod", "tend grant revoke " + g.id + " (effective at once for future exports)"},
-      {"state", g.state(now)},
+      {"state", kGrantStateNames.name(g.state(now))},
       {"events", events},
       {"issuedAt", now},
   };
 }
 
-Result<IssuedReceipt> issue_receipt(Vault& vault, const std::string& grant_id,
-                                    const std::string& path, std::int64_t now) {
-  Result<fs::OutputFile> file = fs::OutputFile::create(path);
-  if (!file.is_ok()) return file.status();
-  Result<fs::OutputFile> sig = fs::OutputFile::create(path + ".minisig");
+Result<IssuedReceipt> grant_receipt(Vault& vault, const ReceiptRequest& request, std::int64_t now) {
+  if (!request.path && !request.signature_path) {
+    return usage_error("a receipt without a file needs a file for its signature");
+  }
+  const std::string sig_path =
+      request.signature_path.value_or(request.path.value_or("") + ".minisig");
+  std::optional<fs::OutputFile> file;
+  if (request.path) {
+    Result<fs::OutputFile> f = fs::OutputFile::create(*request.path);
+    if (!f.is_ok()) return f.status();
+    file.emplace(std::move(f).value());
+  }
+  Result<fs::OutputFile> sig = fs::OutputFile::create(sig_path);
   if (!sig.is_ok()) return sig.status();
   Db& db = vault.db();
   Result<Transaction> tx = Transaction::begin(db);
   if (!tx.is_ok()) return tx.status();
-  Result<CheckedGrant> checked = consented_grant(db, grant_id);
+  Result<CheckedGrant> checked = consented_grant(db, request.grant_id);
   if (!checked.is_ok()) return checked.status();
   if (!checked->tampered.is_ok()) return checked->tampered.with_context("no receipt issued");
   if (!checked->grant) {
-    return not_found(phrase_with("no grant", grant_id),
+    return not_found(phrase_with("no grant", request.grant_id),
                      "see the grants with: tend grant list --all");
   }
   const Grant& g = *checked->grant;
@@ -113,31 +122,38 @@ Result<IssuedReceipt> issue_receipt(Vault& vault, const std::string& grant_id,
       log->record(kind::kReceiptIssued, {{"grant", g.id}, {"receipt_id", g.receipt_id}}, now);
   if (!seq.is_ok()) return seq.status();
 
-  const std::string receipt = dump_json(consent_receipt(g, vault.header(), now), 2) + "\n";
+  IssuedReceipt out{g, request.path, sig_path, *seq,
+                    dump_json(consent_receipt(g, vault.header(), now), 2) + "\n"};
   Result<crypto::KeyPair> key = vault.device_key(DeviceKey::kSigning);
   if (!key.is_ok()) return key.status();
   crypto::Blake2b512Hasher h;
-  h.update(crypto::as_bytes(receipt));
+  h.update(crypto::as_bytes(out.receipt));
   const std::string signature = crypto::minisign_sign(
       *key, h.finish(), "signature from tend (consent receipt)",
       fmt::format("tend consent receipt {} grant={} audit_seq={}", g.receipt_id, g.id, *seq));
-  Status s = file->write(receipt);
-  if (s.is_ok()) s = sig->write(signature);
-  if (s.is_ok()) s = file->sync();
+  Status s = sig->write(signature);
   if (s.is_ok()) s = sig->sync();
-  if (s.is_ok())
-    s = vault.add_pending({*seq, Publication::kReceipt, {file->identity(), sig->identity()}, {}});
+  std::vector<fs::FileIdentity> files = {sig->identity()};
+  if (s.is_ok() && file) {
+    s = file->write(out.receipt);
+    if (s.is_ok()) s = file->sync();
+    files.push_back(file->identity());
+  }
+  if (s.is_ok()) s = vault.add_pending({*seq, Publication::kReceipt, files, {}});
   if (s.is_ok()) s = tx->commit();
   if (!s.is_ok()) return s.with_context("cannot issue the receipt");
 
-  fs::OutputFile* order[] = {&*sig, &*file};
+  // Logged. The signature gets its name first, the receipt last.
+  std::vector<fs::OutputFile*> order = {&*sig};
+  if (file) order.push_back(&*file);
   s = fs::publish_together(order);
   (void)vault.remove_pending(*seq);
   if (!s.is_ok()) {
     return s.with_context(fmt::format(
         "the receipt is logged (audit entry {}) but its file could not be written", *seq));
   }
-  return IssuedReceipt{g, path, path + ".minisig", *seq};
+  if (file) out.receipt.clear();  // it is in its file
+  return out;
 }
 
 }  // namespace tend

@@ -15,18 +15,25 @@ std::vector<std::string> pii_categories(const Grant& g);
 // The receipt for `g`, issued by the vault with header `h` at `now`.
 Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now);
 
+struct ReceiptRequest {
+  std::string grant_id;
+  // The receipt's file; nullopt: the receipt goes back in the outcome (for stdout).
+  std::optional<std::string> path;
+  // Its signature's file: path + ".minisig" unless given (required without a path).
+  std::optional<std::string> signature_path;
+};
 struct IssuedReceipt {
   Grant grant;
-  std::string path, signature_path;
+  std::optional<std::string> path;
+  std::string signature_path;
   std::int64_t audit_seq = -1;
+  std::string receipt;  // the receipt itself when it has no file
 };
 
-// Writes the receipt for grant `grant_id` to `path` and its minisign signature
-// to `path`.minisig, and logs receipt.issued. The grant must match its audit
-// entries (kCorrupt otherwise: a receipt never states terms the log does not).
-// The entry is durable before either file has its name; the signature is
-// named first. Neither path may exist.
-Result<IssuedReceipt> issue_receipt(Vault& vault, const std::string& grant_id,
-                                    const std::string& path, std::int64_t now);
+// Writes the receipt for the grant and its minisign signature, and logs
+// receipt.issued. The grant must match its audit entries (kCorrupt otherwise:
+// a receipt never states terms the log does not). The entry is durable before
+// either file has its name; the signature is named first. Neither file may exist.
+Result<IssuedReceipt> grant_receipt(Vault& vault, const ReceiptRequest& request, std::int64_t now);
 
 }  // namespace tend

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/context.hpp"
+#include "cli/io.hpp"
 #include "core/vault.hpp"
 
 namespace tend::test {

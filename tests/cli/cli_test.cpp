@@ -63,9 +63,9 @@ TEST_CASE("mood and app listings have a stable JSON shape", "[cli]") {
   REQUIRE(f.run({"app", "log", "Calm", "--duration", "1h20m", "--at", "yesterday"}).code == 0);
 
   Json mood = f.json({"mood", "list"});
-  REQUIRE(mood["entries"].size() == 2);
+  REQUIRE(mood["items"].size() == 2);
   CHECK(mood["count"] == 2);
-  const Json& first = mood["entries"][0];
+  const Json& first = mood["items"][0];
   CHECK(first["id"] == 1);
   CHECK(first["score"] == 7);
   CHECK(first["energy"] == 4);
@@ -73,14 +73,14 @@ TEST_CASE("mood and app listings have a stable JSON shape", "[cli]") {
   CHECK(first["note"] == "fine");
   CHECK(first["private"] == false);
   CHECK(first["at"] == "2026-11-25T09:00:00+00:00");
-  CHECK(mood["entries"][1]["private"] == true);
-  CHECK(mood["entries"][1]["at"] == "2026-11-25T10:00:00+00:00");
+  CHECK(mood["items"][1]["private"] == true);
+  CHECK(mood["items"][1]["at"] == "2026-11-25T10:00:00+00:00");
 
   Json apps = f.json({"app", "list"});
-  REQUIRE(apps["entries"].size() == 2);
-  CHECK(apps["entries"][0]["app"] == "Calm");
-  CHECK(apps["entries"][0]["duration_s"] == 4800);
-  CHECK(apps["entries"][1]["duration_s"] == 900);
+  REQUIRE(apps["items"].size() == 2);
+  CHECK(apps["items"][0]["app"] == "Calm");
+  CHECK(apps["items"][0]["duration_s"] == 4800);
+  CHECK(apps["items"][1]["duration_s"] == 900);
   CHECK(apps["total_duration_s"] == 5700);
 
   Json status = f.json({"status"});
@@ -94,9 +94,11 @@ TEST_CASE("human listings are aligned tables that mark private entries", "[cli]"
   Fixture f;
   REQUIRE(f.run({"mood", "add", "7", "--note", "public note"}).code == 0);
   REQUIRE(f.run({"mood", "add", "10", "--private"}).code == 0);
+  f.env["TZ"] = "UTC0";
   test::CliResult r = f.run({"mood", "list"});
   REQUIRE(r.code == 0);
   CHECK(r.out ==
+        "Times in UTC0, UTC+00:00.\n"
         "ID  WHEN              SCORE  ENERGY  PRIVATE  TAGS  NOTE\n"
         " 1  2026-11-25 12:00      7       -                 public note\n"
         " 2  2026-11-25 12:00     10       -  private\n");
@@ -121,13 +123,13 @@ TEST_CASE("mood edit changes only what it is told", "[cli]") {
   Fixture f;
   REQUIRE(f.run({"mood", "add", "4", "--tag", "a", "--note", "keep"}).code == 0);
   REQUIRE(f.run({"mood", "edit", "1", "--score", "6", "--private"}).code == 0);
-  Json e = f.json({"mood", "list"})["entries"][0];
+  Json e = f.json({"mood", "list"})["items"][0];
   CHECK(e["score"] == 6);
   CHECK(e["note"] == "keep");
   CHECK(e["tags"] == Json::array({"a"}));
   CHECK(e["private"] == true);
   REQUIRE(f.run({"mood", "edit", "1", "--no-note", "--no-tags", "--public"}).code == 0);
-  e = f.json({"mood", "list"})["entries"][0];
+  e = f.json({"mood", "list"})["items"][0];
   CHECK(e["note"].is_null());
   CHECK(e["tags"].empty());
   CHECK(e["private"] == false);
@@ -300,9 +302,9 @@ TEST_CASE("audit: export, then verify with no vault and no passphrase", "[cli][a
 
   Json log = f.json({"audit", "log"});
   REQUIRE(log["count"] == 3);
-  CHECK(log["entries"][1]["kind"] == "entries.deleted");
-  CHECK(log["entries"][1]["meta"] == Json({{"count", 1}, {"type", "mood"}}));
-  CHECK(log["entries"][2]["kind"] == "passphrase.changed");
+  CHECK(log["items"][1]["kind"] == "entries.deleted");
+  CHECK(log["items"][1]["meta"] == Json({{"count", 1}, {"type", "mood"}}));
+  CHECK(log["items"][2]["kind"] == "passphrase.changed");
 
   const std::map<std::string, std::string> nothing;  // no vault, no passphrase
   test::CliResult ok = tend_cli(
@@ -403,11 +405,11 @@ TEST_CASE("grant and export refusals: one line, the right code, nothing half-wri
   CHECK(again.err ==
         "tend: error: export refused: grant " + id + " has been used for all 1 of its exports\n");
   CHECK_FALSE(test::fingerprint(f.dir.path()).count("two.age"));
-  CHECK(f.json({"audit", "log", "--limit", "1"})["entries"][0]["kind"] == "export.refused");
+  CHECK(f.json({"audit", "log", "--limit", "1"})["items"][0]["kind"] == "export.refused");
   CHECK(f.run({"grant", "revoke", id}).code == 0);
   CHECK(f.run({"grant", "revoke", id}).code == 65);
   CHECK(f.json({"grant", "list"})["count"] == 0);
-  CHECK(f.json({"grant", "list", "--all"})["grants"][0]["state"] == "revoked");
+  CHECK(f.json({"grant", "list", "--all"})["items"][0]["state"] == "revoked");
 }
 
 TEST_CASE("on a terminal, init asks twice and refuses a mismatch; unlocking asks once", "[cli]") {

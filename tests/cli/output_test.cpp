@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "cli/commands.hpp"
+#include "cli/command.hpp"
 #include "core/json.hpp"
 #include "core/text.hpp"
 #include "crypto/age.hpp"
@@ -274,7 +274,7 @@ TEST_CASE("errors never repeat a positional argument or option value that may be
       }
     }
     boost::program_options::options_description own;
-    c.add_options(own);
+    c.options(own);
     for (const auto& opt : own.options()) {
       if (opt->semantic()->max_tokens() == 0 || paths.count(opt->long_name())) continue;
       std::vector<std::string> tail(static_cast<std::size_t>(c.min_args), "1");

@@ -34,8 +34,8 @@ struct HolderFixture {
     g.recipient = "Dr. Holder";
     g.recipient_keys = {crypto::format_age_recipient(recipient.public_key)};
     g.purpose = "weekly check-in";
-    g.purpose_category = "care";
-    g.categories = {"mood"};
+    g.purpose_category = PurposeCategory::kCare;
+    g.categories = {Category::kMood};
     g.from = test::kNow - 86400 * 10;
     g.until = test::kNow;
     g.expires = test::kNow + 86400;
@@ -48,7 +48,7 @@ struct HolderFixture {
   }
 
   Result<ExportOutcome> export_once(std::int64_t now = test::kNow + 10) {
-    return export_grant(v, grant.id, dir / ("bundle" + std::to_string(files++)), false, now);
+    return export_bundle(v, {grant.id, dir / ("bundle" + std::to_string(files++))}, now);
   }
 
   void edit(const std::string& sql) { REQUIRE(v.db().exec(sql.c_str()).is_ok()); }
@@ -124,8 +124,7 @@ TEST_CASE("dishonest holder: every column of consent_grant edited is refused by 
       f.edit(e.sql);
     }
     const std::size_t before = f.entries().size();
-    Result<ExportOutcome> r =
-        export_grant(f.v, target, f.dir / "tampered.age", false, test::kNow + 10);
+    Result<ExportOutcome> r = export_bundle(f.v, {target, f.dir / "tampered.age"}, test::kNow + 10);
     REQUIRE_FALSE(r.is_ok());
     CHECK(r.status().kind() == ErrorKind::kCorrupt);  // exit 65
     CHECK_THAT(r.status().message(), Catch::StartsWith("export refused: grant") &&
@@ -137,8 +136,9 @@ TEST_CASE("dishonest holder: every column of consent_grant edited is refused by 
     CHECK(refused["kind"] == "export.refused");
     CHECK(refused["meta"]["reason"] == "tampered");
     // A receipt never states terms the log does not hold either.
-    CHECK(issue_receipt(f.v, target, f.dir / "receipt.json", test::kNow + 11).status().kind() ==
-          ErrorKind::kCorrupt);
+    CHECK(grant_receipt(f.v, {target, f.dir / "receipt.json", std::nullopt}, test::kNow + 11)
+              .status()
+              .kind() == ErrorKind::kCorrupt);
     CHECK_FALSE(test::fingerprint(f.dir.path()).count("receipt.json"));
   }
 

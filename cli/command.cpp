@@ -1,0 +1,79 @@
+#include "cli/command.hpp"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace po = boost::program_options;
+
+namespace tend::cli {
+
+Result<std::optional<std::int64_t>> Invocation::time(const char* name, TimeRole role) const {
+  auto text = opt<std::string>(name);
+  if (!text) return std::optional<std::int64_t>();
+  Result<Instant> at = parse_when(*text, now_, role);
+  if (!at.is_ok()) return at.status().with_context(fmt::format("--{}", name));
+  return std::optional<std::int64_t>(at->utc);
+}
+
+Result<std::optional<std::string>> Invocation::path(const char* name) const {
+  auto value = opt<std::string>(name);
+  if (value && value->empty()) {
+    return usage_error(fmt::format("--{} needs a file name", name));
+  }
+  return value;
+}
+
+PassphraseSources Invocation::passphrase_sources() const {
+  PassphraseSources s;
+  if (auto fd = opt<std::string>("passphrase-fd")) {
+    Result<std::int64_t> n = parse_int(*fd, "--passphrase-fd", 0, 65535);
+    s.fd = n.is_ok() ? static_cast<int>(*n) : -1;  // -1: refused where it is read
+  }
+  s.file = opt<std::string>("passphrase-file");
+  return s;
+}
+
+Result<std::int64_t> parse_int(const std::string& text, const char* what, std::int64_t lo,
+                               std::int64_t hi) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size() || text.empty()) {
+    // The text is not repeated: a mistyped number is often a note in the wrong place.
+    return usage_error(fmt::format("{} is not a whole number", what));
+  }
+  if (v < lo || v > hi) return usage_error(fmt::format("{} {} is outside {}..{}", what, v, lo, hi));
+  return v;
+}
+
+Result<EntryId> parse_entry_id(const Invocation& in) {
+  Result<std::int64_t> id = parse_int(in.args()[0], "id", 1, INT64_MAX);
+  if (!id.is_ok()) return id.status();
+  return EntryId{*id};
+}
+
+void global_options(po::options_description& d) {
+  d.add_options()("vault", po::value<std::string>()->value_name("DIR"),
+                  "the vault directory (default: $TEND_VAULT, else $XDG_DATA_HOME/tend, else "
+                  "~/.local/share/tend)");
+  d.add_options()("json", po::bool_switch(), "machine-readable output on stdout");
+  d.add_options()("utc", po::bool_switch(), "show times in UTC instead of the local zone");
+  d.add_options()("passphrase-file", po::value<std::string>()->value_name("F"),
+                  "read the passphrase from the first line of F");
+  d.add_options()("passphrase-fd", po::value<std::string>()->value_name("N"),
+                  "read the passphrase from file descriptor N");
+  d.add_options()("help,h", po::bool_switch(), "show help for the command");
+}
+
+const Command* find_command(std::string_view name) {
+  for (const Command& c : commands()) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+namespace options {
+void none(po::options_description&) {}
+}  // namespace options
+
+}  // namespace tend::cli

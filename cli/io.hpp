@@ -1,0 +1,34 @@
+// Everything the CLI touches outside itself. main() fills it with the real
+// process; tests fill it with strings, a fixed clock and scripted answers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+#include "base/status.hpp"
+#include "core/secret.hpp"
+
+namespace tend::cli {
+
+struct Io {
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+  std::function<const char*(const char*)> getenv;
+  std::function<std::int64_t()> now;
+  // Reads one secret line from the user's terminal with echo off (prompt shown).
+  std::function<Result<SecretBytes>(const std::string& prompt)> read_terminal_secret;
+  // All of standard input, refusing more than `max_bytes` (for `--note-file -`).
+  std::function<Result<std::string>(std::size_t max_bytes)> read_stdin;
+  // Whether a terminal is there to ask (otherwise a passphrase source is required).
+  bool has_terminal = false;
+  // Terminal width for tables (0: not a terminal; tables are not truncated).
+  int columns = 0;
+  // TEST ONLY: the KDF cost `tend init` uses. The tend executable never sets
+  // this, and no flag or environment variable reaches it.
+  std::optional<KdfParams> test_only_kdf;
+};
+
+}  // namespace tend::cli

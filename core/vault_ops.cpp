@@ -1,0 +1,95 @@
+#include "core/vault_ops.hpp"
+
+#include "core/consent.hpp"
+#include "core/schema.hpp"
+#include "crypto/minisign.hpp"
+#include "crypto/note.hpp"
+#include "crypto/recovery_key.hpp"
+
+namespace tend {
+
+Status init_libraries() {
+  return crypto::init();
+}
+
+std::optional<crypto::KdfParams> kdf_profile(std::string_view name) {
+  std::optional<crypto::KdfProfile> profile = crypto::parse_kdf_profile(name);
+  if (!profile) return std::nullopt;
+  return crypto::kdf_params(*profile);
+}
+
+Result<InitOutcome> vault_init(const std::string& dir, const InitRequest& request,
+                               std::int64_t now) {
+  Status s = Vault::check_can_create(dir);
+  if (!s.is_ok()) return s;
+  Result<crypto::SecretBytes> passphrase = request.passphrase();
+  if (!passphrase.is_ok()) return passphrase.status();
+  Result<CreatedVault> created = Vault::create(dir, *passphrase, request.kdf, now);
+  if (!created.is_ok()) return created.status().with_context("cannot create vault");
+  return InitOutcome{dir, created->vault.header().vault_id, request.profile, request.kdf,
+                     crypto::format_recovery_key(created->recovery_key)};
+}
+
+Result<StatusOutcome> vault_status(Vault& vault, const StatusRequest&, std::int64_t now) {
+  StatusOutcome out;
+  out.dir = vault.paths().dir;
+  out.header = vault.header();
+  out.schema_version = current_schema_version();
+  Result<MoodSummary> mood = summarize_mood(vault.db(), now);
+  if (!mood.is_ok()) return mood.status();
+  out.mood = *mood;
+  Result<AppSummary> apps = summarize_app_use(vault.db());
+  if (!apps.is_ok()) return apps.status();
+  out.apps = *apps;
+  Result<std::vector<Grant>> grants = list_grants(vault.db(), /*include_inactive=*/true, now);
+  if (!grants.is_ok()) return grants.status();
+  out.grants_total = grants->size();
+  out.grants_active =
+      static_cast<std::size_t>(std::count_if(grants->begin(), grants->end(), [&](const Grant& g) {
+        return g.state(now) == GrantState::kActive;
+      }));
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  Result<AuditHead> head = log->head();
+  if (!head.is_ok()) return head.status();
+  out.head = *head;
+  return out;
+}
+
+namespace {
+
+Result<PassphraseOutcome> change(Vault& vault, const SecretSource& source, std::string_view kind,
+                                 std::int64_t now, std::vector<std::string> notes) {
+  Result<crypto::SecretBytes> next = source();
+  if (!next.is_ok()) return next.status();
+  Result<Vault::PassphraseChange> changed = vault.change_passphrase(*next, kind, now);
+  if (!changed.is_ok()) return changed.status().with_context("cannot change the passphrase");
+  return PassphraseOutcome{changed->audit_seq, changed->in_force, std::move(notes)};
+}
+
+}  // namespace
+
+Result<PassphraseOutcome> vault_passwd(Vault& vault, const PasswdRequest& request,
+                                       std::int64_t now) {
+  return change(vault, request.new_passphrase, kind::kPassphraseChanged, now, {});
+}
+
+Result<PassphraseOutcome> vault_recover(const std::string& dir, const RecoverRequest& request,
+                                        std::int64_t now) {
+  Result<crypto::SecretBytes> key = crypto::parse_recovery_key(request.recovery_key.span());
+  if (!key.is_ok()) return key.status();
+  Result<Vault> vault = Vault::unlock_with_recovery_key(dir, *key);
+  if (!vault.is_ok()) return vault.status();
+  Result<std::vector<std::string>> notes = vault->finish_interrupted();
+  if (!notes.is_ok()) return notes.status();
+  return change(*vault, request.new_passphrase, kind::kRecovered, now, std::move(notes).value());
+}
+
+Result<Identity> vault_identity(Vault& vault, const IdentityRequest&, std::int64_t) {
+  const VaultHeader& h = vault.header();
+  return Identity{h.vault_id, crypto::minisign_public_key_line(h.signing_key),
+                  crypto::minisign_public_key_file(h.signing_key),
+                  crypto::format_verifier_key(audit_origin(h.vault_id), h.audit_key)};
+}
+
+}  // namespace tend

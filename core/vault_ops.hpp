@@ -1,0 +1,85 @@
+// The vault commands as operations (tend init, status, passwd, recover,
+// identity): each takes a request the CLI parsed and returns what happened.
+// Secrets the operation needs later than the command line (a new passphrase)
+// come from a source it calls when it needs them, so they are asked for after
+// the vault is known to open.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/status.hpp"
+#include "core/app_use.hpp"
+#include "core/audit.hpp"
+#include "core/mood.hpp"
+#include "core/secret.hpp"
+#include "core/vault.hpp"
+
+namespace tend {
+
+// Asks for (or reads) a secret when called.
+using SecretSource = std::function<Result<crypto::SecretBytes>()>;
+
+// The KDF cost of a profile by name: interactive, moderate or sensitive.
+std::optional<crypto::KdfParams> kdf_profile(std::string_view name);
+
+struct InitRequest {
+  std::string profile;  // the KDF profile's name
+  crypto::KdfParams kdf;
+  SecretSource passphrase;  // asked once the directory is known to be free
+};
+struct InitOutcome {
+  std::string dir;
+  std::string vault_id;
+  std::string profile;
+  crypto::KdfParams kdf;
+  crypto::SecretBytes recovery_key;  // its typable form: shown once, never stored
+};
+// Creates a vault in `dir`; kExists if one is there.
+Result<InitOutcome> vault_init(const std::string& dir, const InitRequest& request,
+                               std::int64_t now);
+
+struct StatusRequest {};
+struct StatusOutcome {
+  std::string dir;
+  VaultHeader header;
+  int schema_version = 0;
+  MoodSummary mood;
+  AppSummary apps;
+  std::size_t grants_active = 0;
+  std::size_t grants_total = 0;
+  AuditHead head;
+};
+Result<StatusOutcome> vault_status(Vault& vault, const StatusRequest& request, std::int64_t now);
+
+struct PasswdRequest {
+  SecretSource new_passphrase;
+};
+struct RecoverRequest {
+  crypto::SecretBytes recovery_key;  // its typable form, as read
+  SecretSource new_passphrase;
+};
+struct PassphraseOutcome {
+  std::int64_t audit_seq = 0;
+  bool in_force = true;            // false: a later change by another tend is in force
+  std::vector<std::string> notes;  // what an interrupted tend left and this one finished
+};
+// Sets a new passphrase (logged as passphrase.changed).
+Result<PassphraseOutcome> vault_passwd(Vault& vault, const PasswdRequest& request,
+                                       std::int64_t now);
+// Unlocks `dir` with the recovery key and sets a new passphrase (logged as recovered).
+Result<PassphraseOutcome> vault_recover(const std::string& dir, const RecoverRequest& request,
+                                        std::int64_t now);
+
+struct IdentityRequest {};
+struct Identity {
+  std::string vault_id;
+  std::string minisign_key_line;  // "RW..."
+  std::string minisign_key_file;  // the two-line .pub file
+  std::string verifier_key;       // the audit log's
+};
+Result<Identity> vault_identity(Vault& vault, const IdentityRequest& request, std::int64_t now);
+
+}  // namespace tend
