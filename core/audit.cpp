@@ -192,7 +192,8 @@ Result<std::string> AuditLog::package() {
 }
 
 Result<AuditHead> AuditLog::export_package(const std::string& path) {
-  Result<fs::OutputFile> file = fs::OutputFile::create(path);
+  fs::OutputSet outputs;
+  Result<fs::OutputFile*> file = outputs.add(path);
   if (!file.is_ok()) return file.status();
   // One read transaction, so the package and the head reported are the same log.
   Status s = db_->exec("BEGIN;");
@@ -202,9 +203,9 @@ Result<AuditHead> AuditLog::export_package(const std::string& path) {
   (void)db_->exec("COMMIT;");
   if (!bytes.is_ok()) return bytes.status();
   if (!h.is_ok()) return h.status();
-  s = file->write(*bytes);
-  if (s.is_ok()) s = file->sync();
-  if (s.is_ok()) s = file->publish();
+  s = (*file)->write(*bytes);
+  if (s.is_ok()) s = outputs.sync();
+  if (s.is_ok()) s = outputs.publish();
   if (!s.is_ok()) return s.with_context("cannot write the audit package");
   return h;
 }

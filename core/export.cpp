@@ -289,10 +289,7 @@ Status write_bundle(Vault& vault, const Grant& grant, std::int64_t now, fs::Outp
       crypto::minisign_sign(*signing, blake.finish(), "signature from tend (age-encrypted export)",
                             fmt::format("tend export grant={} audit_seq={} sha256={}", grant.id,
                                         out.audit_seq, out.sha256));
-  s = sig.write(signature);
-  if (s.is_ok()) s = file.sync();
-  if (s.is_ok()) s = sig.sync();
-  return s;
+  return sig.write(signature);
 }
 
 // What export.created records: the grant's terms as exported, counts and the
@@ -329,10 +326,12 @@ Result<ExportOutcome> export_bundle(Vault& vault, const ExportRequest& request, 
   Db& db = vault.db();
   const std::string& grant_id = request.grant_id;
   const std::string& path = request.path;
-  Result<fs::OutputFile> file = fs::OutputFile::create(path);
-  if (!file.is_ok()) return file.status();
-  Result<fs::OutputFile> sig = fs::OutputFile::create(path + ".minisig");
+  // The signature is named before the bundle it signs: a bundle never appears without it.
+  fs::OutputSet outputs;
+  Result<fs::OutputFile*> sig = outputs.add(path + ".minisig");
   if (!sig.is_ok()) return sig.status();
+  Result<fs::OutputFile*> file = outputs.add(path);
+  if (!file.is_ok()) return file.status();
 
   // One write transaction for the whole export: the log cannot move under it,
   // so the payload can name the audit entry that will record it.
@@ -354,7 +353,8 @@ Result<ExportOutcome> export_bundle(Vault& vault, const ExportRequest& request, 
   if (!head.is_ok()) return head.status();
   out.audit_seq = static_cast<std::int64_t>(head->size);
 
-  Status s = write_bundle(vault, grant, now, *file, *sig, out);
+  Status s = write_bundle(vault, grant, now, **file, **sig, out);
+  if (s.is_ok()) s = outputs.sync();
   if (!s.is_ok()) return s;
 
   // The count and the entry become durable before either file has its name.
@@ -363,14 +363,12 @@ Result<ExportOutcome> export_bundle(Vault& vault, const ExportRequest& request, 
   Result<std::int64_t> seq = log->record(kind::kExportCreated, export_entry(grant, out), now);
   if (!seq.is_ok()) return seq.status();
   if (*seq != out.audit_seq) return io_error("the audit log moved during the export");
-  s = vault.add_pending({*seq, Publication::kExport, {file->identity(), sig->identity()}, {}});
+  s = vault.add_pending({*seq, Publication::kExport, outputs.identities(), {}});
   if (s.is_ok()) s = tx->commit();
   if (!s.is_ok()) return s.with_context("cannot complete the export");
 
-  // Logged. Now the files get their names: the signature first, so that a
-  // bundle never appears without it.
-  fs::OutputFile* order[] = {&*sig, &*file};
-  s = fs::publish_together(order);
+  // Logged. Now the files get their names.
+  s = outputs.publish();
   (void)vault.remove_pending(*seq);  // reported now if it failed; a leftover row is harmless
   if (!s.is_ok()) {
     return s.with_context(fmt::format(

@@ -26,9 +26,12 @@ Status errno_status(const std::string& what, const std::string& path) {
   return io_error(fmt::format("{} {}: {}", what, path, std::strerror(e)));
 }
 
+Env g_real_env;
+Env* g_env = &g_real_env;
+
 Status write_loop(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
+    const ssize_t n = env().write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_status("cannot write", path);
@@ -40,11 +43,39 @@ Status write_loop(int fd, std::string_view data, const std::string& path) {
 
 Status write_all(int fd, std::string_view data, const std::string& path) {
   Status s = write_loop(fd, data, path);
-  if (s.is_ok() && ::fsync(fd) != 0) return errno_status("cannot sync", path);
+  if (s.is_ok() && env().fsync(fd) != 0) return errno_status("cannot sync", path);
   return s;
 }
 
 }  // namespace
+
+int Env::create(int dirfd, const char* path, int flags, mode_t mode) {
+  return ::openat(dirfd, path, flags, mode);
+}
+ssize_t Env::write(int fd, const void* data, std::size_t size) {
+  return ::write(fd, data, size);
+}
+int Env::fsync(int fd) {
+  return ::fsync(fd);
+}
+int Env::linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath, int flags) {
+  return ::linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+int Env::renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath,
+                   unsigned int flags) {
+  return ::renameat2(olddirfd, oldpath, newdirfd, newpath, flags);
+}
+int Env::mkdir(const char* path, mode_t mode) {
+  return ::mkdir(path, mode);
+}
+
+Env& env() {
+  return *g_env;
+}
+
+void set_env_for_tests(Env* e) {
+  g_env = e != nullptr ? e : &g_real_env;
+}
 
 std::string parent_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
@@ -74,44 +105,41 @@ std::string join(const std::string& dir, const std::string& name) {
 }
 
 Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno_status("cannot read", path);
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return errno_status("cannot read", path);
   std::string out;
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) &&
       static_cast<std::uint64_t>(st.st_size) <= max_bytes) {
     out.reserve(static_cast<std::size_t>(st.st_size));
   }
   char buf[65536];
   for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status s = errno_status("cannot read", path);
-      ::close(fd);
-      return s;
+      return errno_status("cannot read", path);
     }
     if (n == 0) break;
     if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
-      ::close(fd);
       return invalid_input(fmt::format("{} is larger than {} bytes", path, max_bytes));
     }
     out.append(buf, static_cast<std::size_t>(n));
   }
-  ::close(fd);
   return out;
 }
 
 Status create_file(const std::string& path, std::string_view data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
+  UniqueFd fd(env().create(AT_FDCWD, path.c_str(),
+                           O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!fd.valid()) {
     if (errno == EEXIST) {
       return Status::error(ErrorKind::kExists, fmt::format("{} already exists", path));
     }
     return errno_status("cannot create", path);
   }
-  Status s = write_all(fd, data, path);
-  ::close(fd);
+  Status s = write_all(fd.get(), data, path);
+  if (s.is_ok()) s = fd.close(path);
   if (!s.is_ok()) ::unlink(path.c_str());
   return s;
 }
@@ -121,7 +149,7 @@ Status replace_file(const std::string& path, std::string_view data) {
       fmt::format("{}.tmp-{}-{}", path, ::getpid(), crypto::to_hex(crypto::random_bytes(6)));
   Status s = create_file(tmp, data);
   if (!s.is_ok()) return s;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (env().renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), 0) != 0) {
     s = errno_status("cannot replace", path);
     ::unlink(tmp.c_str());
     return s;
@@ -148,11 +176,9 @@ void remove_stale_replacements(const std::string& dir, const std::string& name) 
 }
 
 Status fsync_dir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return errno_status("cannot open directory", dir);
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return errno_status("cannot sync directory", dir);
+  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return errno_status("cannot open directory", dir);
+  if (env().fsync(fd.get()) != 0) return errno_status("cannot sync directory", dir);
   return Status::ok();
 }
 
@@ -160,7 +186,7 @@ Status make_parent_dirs(const std::string& path) {
   for (std::size_t i = 1; i < path.size(); ++i) {
     if (path[i] != '/') continue;
     const std::string parent = path.substr(0, i);
-    if (::mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (env().mkdir(parent.c_str(), 0700) != 0 && errno != EEXIST) {
       return errno_status("cannot create directory", parent);
     }
   }
@@ -168,21 +194,26 @@ Status make_parent_dirs(const std::string& path) {
 }
 
 Status rename_dir(const std::string& from, const std::string& to) {
-  if (::rename(from.c_str(), to.c_str()) != 0) {
+  if (env().renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), 0) != 0) {
     if (errno == ENOTEMPTY || errno == EEXIST || errno == ENOTDIR) {
       return Status::error(ErrorKind::kExists, fmt::format("{} exists and is not empty", to),
                            "choose a new directory with --vault DIR");
     }
     return errno_status("cannot create", to);
   }
-  return fsync_dir(parent_of(to));
+  Status s = fsync_dir(parent_of(to));
+  if (!s.is_ok()) {
+    // Not known to last: put it back where it was, for the caller to remove.
+    (void)env().renameat2(AT_FDCWD, to.c_str(), AT_FDCWD, from.c_str(), RENAME_NOREPLACE);
+  }
+  return s;
 }
 
 Status make_private_dir(const std::string& path) {
   if (path.empty()) return usage_error("empty vault path");
   Status parents = make_parent_dirs(path);
   if (!parents.is_ok()) return parents;
-  if (::mkdir(path.c_str(), 0700) == 0) return Status::ok();
+  if (env().mkdir(path.c_str(), 0700) == 0) return Status::ok();
   if (errno != EEXIST) return errno_status("cannot create directory", path);
   if (!is_directory(path)) {
     return Status::error(ErrorKind::kExists, fmt::format("{} exists and is not a directory", path));
@@ -248,11 +279,14 @@ Result<OutputFile> OutputFile::create(const std::string& path) {
   }
   std::string temp;
   // An unnamed file, if the file system has them and /proc can name it later.
-  UniqueFd fd(::openat(dir.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  UniqueFd fd(env().create(dir.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!fd.valid() && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+    return errno_status("cannot create", path);  // not for want of O_TMPFILE: no fallback
+  }
   if (!fd.valid() || ::access(fmt::format("/proc/self/fd/{}", fd.get()).c_str(), F_OK) != 0) {
     temp = fmt::format(".{}.tend-{}-{}", base, ::getpid(), crypto::to_hex(crypto::random_bytes(6)));
-    fd = UniqueFd(::openat(dir.get(), temp.c_str(),
-                           O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    fd = UniqueFd(env().create(dir.get(), temp.c_str(),
+                               O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd.valid()) return errno_status("cannot create", path);
   }
   OutputFile out(path, std::move(dir), base, std::move(temp), std::move(fd));
@@ -283,7 +317,7 @@ Status OutputFile::write(std::string_view data) {
 }
 
 Status OutputFile::sync() {
-  if (::fsync(fd_.get()) != 0) return errno_status("cannot sync", path_);
+  if (env().fsync(fd_.get()) != 0) return errno_status("cannot sync", path_);
   return Status::ok();
 }
 
@@ -291,12 +325,12 @@ Status OutputFile::publish() {
   int rc = 0;
   if (temp_.empty()) {
     const std::string self = fmt::format("/proc/self/fd/{}", fd_.get());
-    rc = ::linkat(AT_FDCWD, self.c_str(), dir_.get(), base_.c_str(), AT_SYMLINK_FOLLOW);
+    rc = env().linkat(AT_FDCWD, self.c_str(), dir_.get(), base_.c_str(), AT_SYMLINK_FOLLOW);
   } else {
-    rc = ::renameat2(dir_.get(), temp_.c_str(), dir_.get(), base_.c_str(), RENAME_NOREPLACE);
+    rc = env().renameat2(dir_.get(), temp_.c_str(), dir_.get(), base_.c_str(), RENAME_NOREPLACE);
     if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
       // No RENAME_NOREPLACE here: link() also refuses an existing target.
-      rc = ::linkat(dir_.get(), temp_.c_str(), dir_.get(), base_.c_str(), 0);
+      rc = env().linkat(dir_.get(), temp_.c_str(), dir_.get(), base_.c_str(), 0);
       if (rc == 0) ::unlinkat(dir_.get(), temp_.c_str(), 0);
     }
   }
@@ -309,7 +343,7 @@ Status OutputFile::publish() {
     return errno_status("cannot create", path_);
   }
   published_ = true;
-  if (::fsync(dir_.get()) != 0) {
+  if (env().fsync(dir_.get()) != 0) {
     Status s = errno_status("cannot sync the directory of", path_);
     withdraw();
     return s;
@@ -330,11 +364,32 @@ void OutputFile::withdraw() {
   published_ = false;
 }
 
-Status publish_together(std::span<OutputFile* const> files) {
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    Status s = files[i]->publish();
+Result<OutputFile*> OutputSet::add(const std::string& path) {
+  Result<OutputFile> f = OutputFile::create(path);
+  if (!f.is_ok()) return f.status();
+  files_.push_back(std::move(f).value());
+  return &files_.back();
+}
+
+Status OutputSet::sync() {
+  for (OutputFile& f : files_) {
+    Status s = f.sync();
+    if (!s.is_ok()) return s;
+  }
+  return Status::ok();
+}
+
+std::vector<FileIdentity> OutputSet::identities() const {
+  std::vector<FileIdentity> out;
+  for (const OutputFile& f : files_) out.push_back(f.identity());
+  return out;
+}
+
+Status OutputSet::publish() {
+  for (std::size_t i = 0; i < files_.size(); ++i) {
+    Status s = files_[i].publish();
     if (!s.is_ok()) {
-      for (std::size_t k = 0; k < i; ++k) files[k]->withdraw();
+      for (std::size_t k = 0; k < i; ++k) files_[k].withdraw();
       return s;
     }
   }

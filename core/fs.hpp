@@ -5,7 +5,10 @@
 // the directory fsynced, so a crash leaves either the old or the new file.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +17,27 @@
 #include "base/status.hpp"
 
 namespace tend::fs {
+
+// The calls through which tend makes, writes and names files: one seam, as
+// leveldb's Env, so that tests can make any of them fail (ENOSPC, EIO, a short
+// write). Each behaves as the system call of its name. The tend executable
+// always uses these, the real calls; only tests install others.
+class Env {
+ public:
+  virtual ~Env() = default;
+  // Opens with O_CREAT or O_TMPFILE (reading opens go straight to the system).
+  virtual int create(int dirfd, const char* path, int flags, mode_t mode);
+  virtual ssize_t write(int fd, const void* data, std::size_t size);
+  virtual int fsync(int fd);
+  virtual int linkat(int olddirfd, const char* oldpath, int newdirfd, const char* newpath,
+                     int flags);
+  virtual int renameat2(int olddirfd, const char* oldpath, int newdirfd, const char* newpath,
+                        unsigned int flags);
+  virtual int mkdir(const char* path, mode_t mode);
+};
+Env& env();
+// TEST ONLY: makes `e` the Env until it is set back (nullptr: the real calls).
+void set_env_for_tests(Env* e);
 
 bool exists(const std::string& path);
 bool is_directory(const std::string& path);
@@ -42,7 +66,8 @@ Status fsync_dir(const std::string& dir);
 Status make_parent_dirs(const std::string& path);
 
 // Renames directory `from` to `to`, which must be absent or an empty
-// directory (kExists otherwise); then syncs the parent directory.
+// directory (kExists otherwise); then syncs the parent directory, and if that
+// fails, renames it back (so `to` holds nothing that may not last).
 Status rename_dir(const std::string& from, const std::string& to);
 
 std::string parent_of(const std::string& path);
@@ -127,10 +152,23 @@ class OutputFile {
   bool published_ = false;
 };
 
-// Publishes `files` in order: each one that follows a published one may refer to
-// it (put a signature first, the file it signs last). If one cannot be
-// published, the ones already published are withdrawn, so none appears.
-Status publish_together(std::span<OutputFile* const> files);
+// Output files that appear together or not at all: what a command writes
+// beside its audit entry (a signature and the file it signs). Each is written
+// out of sight (OutputFile); the caller syncs them, records them in the log,
+// and then publishes them, in the order they were added: put a signature
+// before the file it signs. If one cannot be named, the ones already named are
+// taken back. No command writes its output another way.
+class OutputSet {
+ public:
+  // Adds a new file to write; see OutputFile::create for its errors.
+  Result<OutputFile*> add(const std::string& path);
+  Status sync();
+  std::vector<FileIdentity> identities() const;
+  Status publish();
+
+ private:
+  std::deque<OutputFile> files_;
+};
 
 std::string join(const std::string& dir, const std::string& name);
 

@@ -97,14 +97,16 @@ Result<IssuedReceipt> grant_receipt(Vault& vault, const ReceiptRequest& request,
   }
   const std::string sig_path =
       request.signature_path.value_or(request.path.value_or("") + ".minisig");
-  std::optional<fs::OutputFile> file;
-  if (request.path) {
-    Result<fs::OutputFile> f = fs::OutputFile::create(*request.path);
-    if (!f.is_ok()) return f.status();
-    file.emplace(std::move(f).value());
-  }
-  Result<fs::OutputFile> sig = fs::OutputFile::create(sig_path);
+  // The signature is named before the receipt it signs.
+  fs::OutputSet outputs;
+  Result<fs::OutputFile*> sig = outputs.add(sig_path);
   if (!sig.is_ok()) return sig.status();
+  fs::OutputFile* file = nullptr;
+  if (request.path) {
+    Result<fs::OutputFile*> f = outputs.add(*request.path);
+    if (!f.is_ok()) return f.status();
+    file = *f;
+  }
   Db& db = vault.db();
   Result<Transaction> tx = Transaction::begin(db);
   if (!tx.is_ok()) return tx.status();
@@ -131,28 +133,21 @@ Result<IssuedReceipt> grant_receipt(Vault& vault, const ReceiptRequest& request,
   const std::string signature = crypto::minisign_sign(
       *key, h.finish(), "signature from tend (consent receipt)",
       fmt::format("tend consent receipt {} grant={} audit_seq={}", g.receipt_id, g.id, *seq));
-  Status s = sig->write(signature);
-  if (s.is_ok()) s = sig->sync();
-  std::vector<fs::FileIdentity> files = {sig->identity()};
-  if (s.is_ok() && file) {
-    s = file->write(out.receipt);
-    if (s.is_ok()) s = file->sync();
-    files.push_back(file->identity());
-  }
-  if (s.is_ok()) s = vault.add_pending({*seq, Publication::kReceipt, files, {}});
+  Status s = (*sig)->write(signature);
+  if (s.is_ok() && file != nullptr) s = file->write(out.receipt);
+  if (s.is_ok()) s = outputs.sync();
+  if (s.is_ok()) s = vault.add_pending({*seq, Publication::kReceipt, outputs.identities(), {}});
   if (s.is_ok()) s = tx->commit();
   if (!s.is_ok()) return s.with_context("cannot issue the receipt");
 
   // Logged. The signature gets its name first, the receipt last.
-  std::vector<fs::OutputFile*> order = {&*sig};
-  if (file) order.push_back(&*file);
-  s = fs::publish_together(order);
+  s = outputs.publish();
   (void)vault.remove_pending(*seq);
   if (!s.is_ok()) {
     return s.with_context(fmt::format(
         "the receipt is logged (audit entry {}) but its file could not be written", *seq));
   }
-  if (file) out.receipt.clear();  // it is in its file
+  if (file != nullptr) out.receipt.clear();  // it is in its file
   return out;
 }
 
