@@ -247,8 +247,9 @@ std::string man_page(std::string_view version, std::string_view times) {
   m += ".SH SYNOPSIS\n.B tend\n[\\fIGLOBAL OPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR] "
        "[\\fIOPTIONS\\fR]\n";
   m += ".SH DESCRIPTION\n"
-       "tend keeps a mood and app\\-use journal encrypted on this device (SQLCipher, keys from "
-       "libsodium). Nothing leaves it except through a consent grant the user made and can "
+       "tend keeps a mood and app\\-use journal encrypted on this device (SQLCipher, under "
+       "a key wrapped with Argon2id). Nothing leaves it except through a consent grant the user "
+       "made and can "
        "revoke, and every grant and export is written to a tamper\\-evident audit log that an "
        "auditor can verify offline without reading the journal.\n";
   m += ".SH COMMANDS\n";

@@ -60,6 +60,9 @@ CliResult run_cli(const std::vector<std::string>& args,
     return it == env.end() ? nullptr : it->second.c_str();
   };
   io.now = [now] { return now; };
+  if (!io.read_stdin) {
+    io.read_stdin = [](std::size_t) -> Result<std::string> { return std::string(); };
+  }
   io.test_only_kdf = crypto::test_only_insecure_kdf_params();
   CliResult r;
   r.code = cli::run(args, io);
@@ -72,6 +75,17 @@ CliResult run_cli(const std::vector<std::string>& args,
 CliResult tend_cli(const std::vector<std::string>& args,
                    const std::map<std::string, std::string>& env, std::int64_t now) {
   return run_cli(args, env, now, cli::Io{});
+}
+
+CliResult tend_cli_with_stdin(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env,
+                              const std::string& stdin_data) {
+  cli::Io io;
+  io.read_stdin = [stdin_data](std::size_t max) -> Result<std::string> {
+    if (stdin_data.size() > max) return invalid_input("standard input is too large");
+    return stdin_data;
+  };
+  return run_cli(args, env, kNow, std::move(io));
 }
 
 CliResult tend_cli_with_terminal(const std::vector<std::string>& args,

@@ -46,6 +46,10 @@ struct CliResult {
 // terminal, and `env` as the whole environment.
 CliResult tend_cli(const std::vector<std::string>& args,
                    const std::map<std::string, std::string>& env, std::int64_t now = kNow);
+// The same, with `stdin_data` as standard input.
+CliResult tend_cli_with_stdin(const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env,
+                              const std::string& stdin_data);
 // The same, with a terminal that answers each prompt with the next of
 // `answers`; the prompts shown are appended to `prompts`.
 CliResult tend_cli_with_terminal(const std::vector<std::string>& args,
