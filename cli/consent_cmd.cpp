@@ -185,7 +185,7 @@ void render_grant_list(const std::vector<Grant>& grants, Printer& p) {
                join(category_names(g.categories), ",") +
                    (g.granularity == Granularity::kRaw
                         ? ""
-                        : "/" + std::string(kGranularityNames.name(g.granularity))),
+                        : fmt::format("/{}", kGranularityNames.name(g.granularity))),
                p.time(g.expires),
                g.max_exports ? fmt::format("{}/{}", g.exports, *g.max_exports)
                              : std::to_string(g.exports),

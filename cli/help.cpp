@@ -14,8 +14,6 @@ namespace po = boost::program_options;
 namespace tend::cli {
 namespace {
 
-constexpr std::size_t kWidth = 100;
-
 struct OptionLine {
   std::string left;  // "-o, --output FILE"
   std::string description;
@@ -100,6 +98,45 @@ std::string option_names(const Command& c) {
   return out;
 }
 
+// Options that take a value, as "--a|--b|-o" case patterns: those whose value is a
+// path (completed with file names) and the others (completed with nothing).
+struct ValueOptions {
+  std::string paths;
+  std::string others;
+};
+
+ValueOptions value_options() {
+  static const std::set<std::string> kPathValues = {"FILE", "F",        "B",     "KEYFILE",
+                                                    "DIR",  "VERIFIER", "PUBKEY"};
+  std::set<std::string> paths, others;
+  auto collect = [&](const po::options_description& d) {
+    for (const auto& opt : d.options()) {
+      if (opt->long_name() == "args" || opt->semantic()->max_tokens() == 0) continue;
+      std::string value = opt->semantic()->name();
+      value = value.substr(0, value.find(" (="));
+      std::set<std::string>& into = kPathValues.count(value) ? paths : others;
+      into.insert("--" + opt->long_name());
+      const std::string shortname =
+          opt->canonical_display_name(po::command_line_style::allow_dash_for_short);
+      if (shortname.size() == 2 && shortname[0] == '-') into.insert(shortname);
+    }
+  };
+  po::options_description g;
+  global_options(g);
+  collect(g);
+  for (const Command& c : commands()) {
+    po::options_description own;
+    c.options(own);
+    collect(own);
+  }
+  auto join = [](const std::set<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : "|") + n;
+    return out;
+  };
+  return {join(paths), join(others)};
+}
+
 std::string global_names() {
   po::options_description g;
   global_options(g);
@@ -161,6 +198,16 @@ std::vector<std::string> cells(std::string_view row) {
   return out;
 }
 
+// The body of the section "## TITLE" of a Markdown document, up to the next "## ".
+std::string_view section(std::string_view md, std::string_view title) {
+  const std::string head = "\n## " + std::string(title) + "\n";
+  const std::size_t at = md.find(head);
+  if (at == std::string_view::npos) return {};
+  const std::size_t from = at + head.size();
+  const std::size_t to = md.find("\n## ", from);
+  return md.substr(from, to == std::string_view::npos ? std::string_view::npos : to - from + 1);
+}
+
 // A section of Markdown (paragraphs and one-header tables) as roff.
 std::string markdown_to_roff(std::string_view md) {
   std::string out;
@@ -182,8 +229,9 @@ std::string markdown_to_roff(std::string_view md) {
         continue;
       } else {
         out += ".TP\n" + roff_inline(row.empty() ? "" : row[0]) + "\n";
-        std::string rest;
-        for (std::size_t i = 1; i < row.size() && i < header.size(); ++i) {
+        // Two columns read as "term, meaning"; more as "column: value; ...".
+        std::string rest = header.size() == 2 && row.size() == 2 ? row[1] : "";
+        for (std::size_t i = 1; header.size() > 2 && i < row.size() && i < header.size(); ++i) {
           rest += (i > 1 ? "; " : "") + header[i] + ": " + row[i];
         }
         out += roff_inline(rest) + "\n";
@@ -240,7 +288,7 @@ void print_group_help(std::ostream& os, std::string_view group) {
   }
 }
 
-std::string man_page(std::string_view version, std::string_view times) {
+std::string man_page(std::string_view version, std::string_view cli_md) {
   std::string m;
   m += fmt::format(".TH TEND 1 \"\" \"tend {}\" \"User Commands\"\n", version);
   m += ".SH NAME\ntend \\- a private, encrypted journal for mood and mental\\-health app use\n";
@@ -270,22 +318,15 @@ std::string man_page(std::string_view version, std::string_view times) {
     m += ".TP\n\\fB" + roff(o.left) + "\\fR\n" + roff(o.description) + "\n";
   }
   m += ".TP\n\\fB\\-V, \\-\\-version\\fR\nshow tend's version\n";
-  m += ".SH TIMES\n" + markdown_to_roff(times);
+  m += ".SH PASSPHRASES\n" + markdown_to_roff(section(cli_md, "Passphrases"));
+  m += ".SH TIMES\n" + markdown_to_roff(section(cli_md, "Times"));
   m += ".SH ENVIRONMENT\n"
        ".TP\n\\fBTEND_VAULT\\fR\nthe vault directory (else $XDG_DATA_HOME/tend, else "
        "~/.local/share/tend)\n"
        ".TP\n\\fBTEND_PASSPHRASE\\fR\nthe passphrase, for automation; weaker than a file, since "
        "other processes of the same user may read a process's environment\n"
        ".TP\n\\fBTZ\\fR\nthe time zone times are read and shown in\n";
-  m += ".SH EXIT STATUS\n"
-       ".TP\n0\nok\n.TP\n1\nverification found tampering or a violation\n"
-       ".TP\n64\nusage: an unknown command or option, a bad value, conflicting options\n"
-       ".TP\n65\nbad input data: a damaged vault or file, a tampered grant\n"
-       ".TP\n66\nmissing input: no vault, no such file or entry\n"
-       ".TP\n73\ncannot create: the vault or the output file exists\n"
-       ".TP\n74\nan I/O error, the vault stayed busy, the clock is behind the audit log, or "
-       "memory ran out\n"
-       ".TP\n77\nwrong passphrase or recovery key; consent refused\n";
+  m += ".SH EXIT STATUS\n" + markdown_to_roff(section(cli_md, "Exit codes and errors"));
   m += ".SH FILES\n.TP\n\\fIvault.json\\fR\nthe vault's plaintext header: nothing secret, nothing "
        "personal\n.TP\n\\fIvault.db\\fR\nthe encrypted journal, grants, audit log and device "
        "keys\n";
@@ -295,6 +336,7 @@ std::string man_page(std::string_view version, std::string_view times) {
 
 std::string bash_completion() {
   const auto w = words();
+  const ValueOptions vo = value_options();
   std::string top;
   for (const auto& [first, subs] : w) top += (top.empty() ? "" : " ") + first;
   std::string sub_cases, option_cases;
@@ -317,15 +359,14 @@ _tend() {{
     local w="${{COMP_WORDS[i]}}"
     if ((skip)); then skip=0; continue; fi
     case "$w" in
-      --vault|--passphrase-file|--passphrase-fd) skip=1 ;;
+      {paths}|{others}) skip=1 ;;
       -*) ;;
       *) ((${{#cmd[@]}} < 2)) && cmd+=("$w") ;;
     esac
   done
   case "$prev" in
-    --vault|--passphrase-file|--note-file|--identity|--key|--trusted-checkpoint|--bundle|\
---new-passphrase-file|--recovery-key-file|--signature|-o|--output)
-      COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    {paths}) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    {others}) COMPREPLY=(); return ;;
   esac
   if ((${{#cmd[@]}} == 0)); then
     if [[ "$cur" == -* ]]; then COMPREPLY=($(compgen -W "$globals" -- "$cur"));
@@ -349,11 +390,13 @@ _tend() {{
 complete -F _tend tend
 )",
                      fmt::arg("globals", global_names()), fmt::arg("top", top),
-                     fmt::arg("sub_cases", sub_cases), fmt::arg("option_cases", option_cases));
+                     fmt::arg("sub_cases", sub_cases), fmt::arg("option_cases", option_cases),
+                     fmt::arg("paths", vo.paths), fmt::arg("others", vo.others));
 }
 
 std::string zsh_completion() {
   const auto w = words();
+  const ValueOptions vo = value_options();
   std::string top;
   for (const auto& [first, subs] : w) top += (top.empty() ? "" : " ") + first;
   std::string sub_cases, option_cases;
@@ -375,14 +418,14 @@ _tend() {{
   for ((i = 2; i < CURRENT; i++)); do
     if ((skip)); then skip=0; continue; fi
     case "${{words[i]}}" in
-      --vault|--passphrase-file|--passphrase-fd) skip=1 ;;
+      {paths}|{others}) skip=1 ;;
       -*) ;;
       *) ((${{#cmd}} < 2)) && cmd+=("${{words[i]}}") ;;
     esac
   done
   case "${{words[CURRENT-1]}}" in
-    --vault|--passphrase-file|--note-file|--identity|--key|--trusted-checkpoint|--bundle|\
---new-passphrase-file|--recovery-key-file|--signature|-o|--output) _files; return ;;
+    {paths}) _files; return ;;
+    {others}) return ;;
   esac
   if ((${{#cmd}} == 0)); then
     if [[ "$PREFIX" == -* ]]; then compadd -- $globals; else compadd -- {top}; fi
@@ -400,7 +443,8 @@ _tend() {{
 _tend "$@"
 )",
                      fmt::arg("globals", global_names()), fmt::arg("top", top),
-                     fmt::arg("sub_cases", sub_cases), fmt::arg("option_cases", option_cases));
+                     fmt::arg("sub_cases", sub_cases), fmt::arg("option_cases", option_cases),
+                     fmt::arg("paths", vo.paths), fmt::arg("others", vo.others));
 }
 
 }  // namespace tend::cli

@@ -17,9 +17,9 @@ void print_command_help(std::ostream& os, const Command& c);
 // `tend help mood`: the commands of a group.
 void print_group_help(std::ostream& os, std::string_view group);
 
-// tend.1 in roff (man(7)). `times` is the time grammar section of docs/cli.md
-// (Markdown), rendered into the page.
-std::string man_page(std::string_view version, std::string_view times);
+// tend.1 in roff (man(7)), from the table and docs/cli.md (`cli_md`, Markdown):
+// its Passphrases, Times and Exit codes sections are rendered into the page.
+std::string man_page(std::string_view version, std::string_view cli_md);
 // Completion scripts: commands, subcommands and options.
 std::string bash_completion();
 std::string zsh_completion();

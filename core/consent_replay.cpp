@@ -24,7 +24,8 @@ std::string check_members(const Json& meta, std::initializer_list<std::string_vi
   for (std::string_view name : required) {
     if (!meta.contains(name)) return fmt::format("it has no '{}'", name);
   }
-  for (const auto& [name, value] : meta.items()) {
+  for (const auto& item : meta.items()) {
+    const std::string& name = item.key();
     const auto known = [&](std::initializer_list<std::string_view> names) {
       return std::find(names.begin(), names.end(), name) != names.end();
     };

@@ -26,8 +26,8 @@ inline constexpr std::string_view kRefusalReasons[] = {"no_grant", "revoked", "e
                                                        "tampered"};
 
 // A grant as the log tells it.
-struct LoggedGrant {
-  Json terms;  // the meta of its grant.created entry
+struct LoggedGrant {  // NOLINT(bugprone-exception-escape)
+  Json terms;         // the meta of its grant.created entry
   std::int64_t created_seq = 0;
   std::optional<std::int64_t> revoked_seq;
   std::optional<std::int64_t> revoked_time;

@@ -272,7 +272,9 @@ Status write_bundle(Vault& vault, const Grant& grant, std::int64_t now, fs::Outp
     std::int64_t n = 0;
     if (s.is_ok()) {
       s = emit_category(db, grant, c, [&](const Json& row) {
-        return put((n++ > 0 ? "," : "") + dump_json(row));
+        std::string piece = n++ > 0 ? "," : "";
+        piece += dump_json(row);
+        return put(piece);
       });
     }
     if (s.is_ok()) s = put("]");

@@ -23,10 +23,10 @@ struct ExportRequest {
   std::string grant_id;
   std::string path;  // FILE; its signature goes to FILE.minisig
 };
-struct ExportOutcome {
-  Grant grant;         // with this export counted
-  Json rows;           // {"mood": n, "app_usage": n, "alliance": n}: the categories granted
-  std::string sha256;  // hex, of FILE
+struct ExportOutcome {  // NOLINT(bugprone-exception-escape)
+  Grant grant;          // with this export counted
+  Json rows;            // {"mood": n, "app_usage": n, "alliance": n}: the categories granted
+  std::string sha256;   // hex, of FILE
   std::int64_t audit_seq = -1;
   std::string path, signature_path;
 };
@@ -36,7 +36,7 @@ Result<ExportOutcome> export_bundle(Vault& vault, const ExportRequest& request, 
 struct PreviewRequest {
   std::string grant_id;
 };
-struct ExportPreview {
+struct ExportPreview {  // NOLINT(bugprone-exception-escape)
   Grant grant;
   Json rows;        // as an export would count them
   Json first_rows;  // {"mood": [the first rows], ...}

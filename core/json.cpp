@@ -16,7 +16,7 @@ constexpr std::size_t kMaxDepth = 32;
 
 // Builds the document from nlohmann's SAX events in one pass (linear time),
 // refusing nesting deeper than kMaxDepth before it is built.
-class DomBuilder final : public nlohmann::json_sax<Json> {
+class DomBuilder final : public nlohmann::json_sax<Json> {  // NOLINT(bugprone-exception-escape)
  public:
   Json root;
   bool too_deep = false;

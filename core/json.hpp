@@ -13,6 +13,9 @@
 
 namespace tend {
 
+// Types that hold a Json are marked NOLINT(bugprone-exception-escape): Json's
+// destructor keeps a heap stack to free nested values, so their implicit
+// noexcept members can meet bad_alloc, which ends the process as anywhere else.
 using Json = nlohmann::json;
 
 // Parses untrusted text in one linear pass: refuses invalid UTF-8, nesting

@@ -412,7 +412,7 @@ TEST_CASE("grant and export refusals: one line, the right code, nothing half-wri
   CHECK(f.json({"grant", "list", "--all"})["items"][0]["state"] == "revoked");
 }
 
-TEST_CASE("on a terminal, init asks twice and refuses a mismatch; unlocking asks once", "[cli]") {
+TEST_CASE("on a terminal, init asks twice and refuses a mismatch, unlocking asks once", "[cli]") {
   test::TempDir dir;
   const std::map<std::string, std::string> env = {{"TEND_VAULT", dir / "v"}};
   std::vector<std::string> prompts;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -30,8 +31,9 @@ namespace {
 
 const std::string kTend = TEND_BINARY;
 // The syscalls that make a write durable or visible.
-constexpr const char* kSyscalls[] = {"pwrite64", "write",     "fsync",  "fdatasync", "linkat",
-                                     "link",     "renameat2", "rename", "unlink",    "unlinkat"};
+constexpr const char* kSyscalls[] = {"pwrite64", "write",  "fsync",     "fdatasync",
+                                     "linkat",   "link",   "renameat2", "renameat",
+                                     "rename",   "unlink", "unlinkat"};
 const std::string kNewPassphrase = "a new passphrase";
 
 // Every call that syncs, names or removes a file; of the many plain writes
@@ -415,15 +417,31 @@ TEST_CASE("two passphrase changes at once: the later logged one is in force",
   test::write_file(f.dir / "pA", "passphrase A\n");
   test::write_file(f.dir / "pB", "passphrase B\n");
   std::map<std::string, std::string> env = traced_env(f.env);
-  // A logs first, then stalls three seconds as it renames vault.json into place.
+  // A logs first, then stalls five seconds as it renames (renameat2 with no flags is the renameat
+  // call) vault.json into place. B starts once A's replacement file exists, so A has logged and B
+  // still reads the old header, however slow the machine.
   test::ProcResult a;
   std::thread slow([&] {
-    a = test::run_process({"strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename", "-e",
-                           "inject=rename:delay_enter=3000000", kTend, "--vault", copy.vault,
-                           "passwd", "--new-passphrase-file", f.dir / "pA"},
-                          env);
+    a = test::run_process(
+        {"strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=renameat,renameat2", "-e",
+         "inject=renameat,renameat2:delay_enter=5000000", kTend, "--vault", copy.vault, "passwd",
+         "--new-passphrase-file", f.dir / "pA"},
+        env);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const auto replacing = [&] {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(copy.vault, ec)) {
+      if (e.path().filename().string().rfind("vault.json.tmp-", 0) == 0) return true;
+    }
+    return false;
+  };
+  for (int i = 0; i < 1200 && !replacing(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const bool stalled = replacing();
+  if (!stalled) slow.join();
+  INFO(a.err);
+  REQUIRE(stalled);
   test::ProcResult b = test::run_process(
       {kTend, "--vault", copy.vault, "passwd", "--new-passphrase-file", f.dir / "pB"}, env);
   slow.join();

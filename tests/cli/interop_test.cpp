@@ -1,4 +1,5 @@
 // Interop with the real tools: age and minisign as Debian ships them.
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include "core/json.hpp"
@@ -42,14 +43,14 @@ struct Interop {
 
 }  // namespace
 
-TEST_CASE("age -d decrypts tend's exports; minisign -V verifies them with tend identity's key",
+TEST_CASE("age -d decrypts tend's exports and minisign -V verifies them with tend identity's key",
           "[process][interop]") {
   Interop f;
   // Enough rows for a multi-chunk payload.
   test::write_file(f.dir / "note", std::string(4000, 'n'));
   for (int i = 0; i < 40; ++i) {
-    REQUIRE(f.tend({"mood", "add", std::to_string(1 + i % 10), "--at",
-                    "-" + std::to_string(i + 1) + "h", "--note-file", f.dir / "note"})
+    REQUIRE(f.tend({"mood", "add", std::to_string(1 + i % 10), "--at", fmt::format("-{}h", i + 1),
+                    "--note-file", f.dir / "note"})
                 .code == 0);
   }
   const std::string id = f.grant("mood,notes");
@@ -153,7 +154,7 @@ TEST_CASE("tend opens files made by age -e and signed by minisign -S", "[process
             .code == 65);
 }
 
-TEST_CASE("receipts verify with minisign; an export's bundle is proven by audit verify --bundle",
+TEST_CASE("receipts verify with minisign, and audit verify --bundle proves an export's bundle",
           "[process][interop][audit]") {
   Interop f;
   REQUIRE(f.tend({"mood", "add", "6"}).code == 0);

@@ -148,7 +148,8 @@ std::string mismatch(const Json& j, const Shape& shape, const std::string& at) {
       }
     }
   }
-  for (const auto& [name, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    const std::string& name = item.key();
     const bool known = std::any_of(shape.names.begin(), shape.names.end(),
                                    [&](const Shape::Name& n) { return n.name == name; });
     if (!known) return at + " has '" + name + "', which the table does not list";
@@ -183,7 +184,7 @@ TEST_CASE("every command's --help prints its page and exits 0, before anything i
   CHECK(overview.out.find("[ --") == std::string::npos);
 }
 
-TEST_CASE("--version and -V print the version", "[cli][shape]") {
+TEST_CASE("the version: --version and -V print it", "[cli][shape]") {
   for (const char* flag : {"--version", "-V"}) {
     test::CliResult r = tend_cli({flag}, {});
     CHECK(r.code == 0);
@@ -191,7 +192,7 @@ TEST_CASE("--version and -V print the version", "[cli][shape]") {
   }
 }
 
-TEST_CASE("-o - writes one stream to stdout, and export refuses it before counting anything",
+TEST_CASE("stdout: -o - writes one stream, and export refuses it before counting anything",
           "[cli][shape]") {
   Fixture f;
   REQUIRE(f.run({"mood", "add", "5"}).code == 0);
@@ -219,7 +220,7 @@ TEST_CASE("-o - writes one stream to stdout, and export refuses it before counti
   }
 }
 
-TEST_CASE("--note-file - reads standard input, CRLF as LF", "[cli][shape]") {
+TEST_CASE("standard input: --note-file - reads it, CRLF as LF", "[cli][shape]") {
   Fixture f;
   test::CliResult r = test::tend_cli_with_stdin({"mood", "add", "6", "--note-file", "-", "--json"},
                                                 f.env, "first line\r\nsecond\r\n");
@@ -317,7 +318,7 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
   CHECK(seen.size() == shapes.size());  // every row was run
 }
 
-TEST_CASE("tables say their zone once; --utc shows UTC", "[cli][shape]") {
+TEST_CASE("tables say their zone once, and --utc shows UTC", "[cli][shape]") {
   TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");
   Fixture f;
   f.env["TZ"] = "Europe/Berlin";

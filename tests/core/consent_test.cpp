@@ -163,7 +163,7 @@ TEST_CASE("consent: a grant over its export limit is refused and logged", "[core
 }
 
 TEST_CASE(
-    "consent: only granted categories leave; never private entries, titles, or notes without notes",
+    "consent: only granted categories leave, never private entries, titles, or notes without notes",
     "[core][consent]") {
   ConsentFixture f;
   Json mood_only = f.export_payload(f.grant({Category::kMood}));

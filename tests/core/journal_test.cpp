@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "core/app_use.hpp"
 #include "core/mood.hpp"
 #include "tests/support.hpp"
@@ -64,7 +66,7 @@ TEST_CASE("mood entries are validated", "[core][mood]") {
     CHECK(validate_mood(c.e).is_ok() == c.ok);
   }
   std::vector<std::string> many;
-  for (int i = 0; i < 17; ++i) many.push_back("t" + std::to_string(i));
+  for (int i = 0; i < 17; ++i) many.push_back(fmt::format("t{}", i));
   MoodEntry too_many = mood(5, 0, many);
   CHECK_FALSE(validate_mood(too_many).is_ok());
   MoodEntry tags = mood(5, 0, {"Work", "sleep", "work"});
