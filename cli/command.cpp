@@ -31,7 +31,12 @@ PassphraseSources Invocation::passphrase_sources() const {
     s.fd = n.is_ok() ? static_cast<int>(*n) : -1;  // -1: refused where it is read
   }
   s.file = opt<std::string>("passphrase-file");
+  s.command = opt<std::string>("passphrase-command");
   return s;
+}
+
+AgentPlace Invocation::agents() const {
+  return agent_place(io_.getenv("XDG_RUNTIME_DIR"), io_.getenv("TMPDIR"));
 }
 
 Result<std::int64_t> parse_int(const std::string& text, const char* what, std::int64_t lo,
@@ -62,6 +67,9 @@ void global_options(po::options_description& d) {
                   "read the passphrase from the first line of F");
   d.add_options()("passphrase-fd", po::value<std::string>()->value_name("N"),
                   "read the passphrase from file descriptor N");
+  d.add_options()("passphrase-command", po::value<std::string>()->value_name("CMD"),
+                  "run CMD (split into words, no shell) and read the passphrase from the first "
+                  "line it prints, e.g. 'pass show tend' (default: $TEND_PASSPHRASE_COMMAND)");
   d.add_options()("help,h", po::bool_switch(), "show help for the command");
 }
 

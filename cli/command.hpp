@@ -27,6 +27,7 @@
 #include "cli/io.hpp"
 #include "cli/passphrase.hpp"
 #include "cli/printer.hpp"
+#include "core/agent.hpp"
 #include "core/mood.hpp"
 #include "core/vault.hpp"
 #include "core/when.hpp"
@@ -37,6 +38,10 @@ enum class Needs {
   kNothing = 0,   // no vault (help, audit verify, bundle open)
   kVaultDir = 1,  // where the vault is, not unlocked (init, recover)
   kUnlocked = 2,  // unlocked by the dispatcher before op runs
+  // Unlocked by the dispatcher; damage that stops the unlock (a damaged page
+  // it reads, a modified vault.json) goes to op as a finding, not an error.
+  // For tend check.
+  kUnlockedOrDamaged = 3,
 };
 
 // What parse sees: the options and arguments of the command line, the clock,
@@ -67,6 +72,8 @@ class Invocation {
   Result<std::optional<std::string>> path(const char* name) const;
   // Where the vault's passphrase comes from (--passphrase-fd, --passphrase-file).
   PassphraseSources passphrase_sources() const;
+  // Where unlock agents listen ($XDG_RUNTIME_DIR/tend, or under $TMPDIR).
+  AgentPlace agents() const;
 
  private:
   const boost::program_options::variables_map& vm_;
@@ -78,7 +85,8 @@ class Invocation {
 // What op and render share once parse is done.
 struct Session {
   std::string vault_dir;
-  std::optional<Vault> vault;  // set by the dispatcher for kUnlocked rows
+  std::optional<Vault> vault;    // set by the dispatcher for kUnlocked rows
+  std::optional<Status> damage;  // kUnlockedOrDamaged: why there is no vault
   std::int64_t now = 0;
 };
 
@@ -175,6 +183,7 @@ void none(boost::program_options::options_description&);
 void init(boost::program_options::options_description&);
 void passwd(boost::program_options::options_description&);
 void recover(boost::program_options::options_description&);
+void unlock(boost::program_options::options_description&);
 void mood_add(boost::program_options::options_description&);
 void mood_list(boost::program_options::options_description&);
 void mood_edit(boost::program_options::options_description&);
@@ -197,6 +206,9 @@ Action status();
 Action passwd();
 Action recover();
 Action identity();
+Action check();
+Action unlock();
+Action lock();
 Action mood_add();
 Action mood_list();
 Action mood_edit();

@@ -1,16 +1,23 @@
 #include "cli/passphrase.hpp"
 
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
+#include <wordexp.h>
 
 #include <cerrno>
 #include <cstring>
 #include <ostream>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
+#include "core/text.hpp"
+
+extern char** environ;
 
 namespace tend::cli {
 namespace {
@@ -78,10 +85,89 @@ Result<SecretBytes> read_terminal_secret(const std::string& prompt) {
   return read_secret_line(fd.get(), "passphrase");
 }
 
+Result<SecretBytes> run_passphrase_command(const std::string& command_line) {
+  // Split by the C library's shell word expansion (quotes, escapes, $VAR, ~),
+  // with command substitution refused; no shell runs.
+  std::vector<std::string> argv;
+  wordexp_t words{};
+  const int split = ::wordexp(command_line.c_str(), &words, WRDE_NOCMD);
+  if (split == 0) {
+    for (std::size_t i = 0; i < words.we_wordc; ++i) argv.emplace_back(words.we_wordv[i]);
+  }
+  if (split == 0 || split == WRDE_NOSPACE) ::wordfree(&words);
+  if (split == WRDE_BADCHAR) {
+    return usage_error(
+        "--passphrase-command has a character only a shell understands (| & ; < > ( ) { })",
+        "to use a pipe, give: sh -c '...'");
+  }
+  if (split == WRDE_CMDSUB) {
+    return usage_error("--passphrase-command may not use $(...) or backquotes",
+                       "to use them, give: sh -c '...'");
+  }
+  if (split != 0) {
+    return usage_error("--passphrase-command cannot be split into words (an unclosed quote?)");
+  }
+  if (argv.empty() || argv.front().empty()) return usage_error("--passphrase-command is empty");
+  const std::string name = quote(argv.front(), 60);
+
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    return io_error(fmt::format("cannot run {}: {}", name, std::strerror(errno)));
+  }
+  fs::UniqueFd out(pipe_fds[0]);
+  fs::UniqueFd in(pipe_fds[1]);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in.get(), STDOUT_FILENO);
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  // Its stdin and stderr are tend's, so a pinentry or an error reaches the user.
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  (void)in.close("");
+  if (rc != 0) {
+    if (rc == ENOENT) {
+      return not_found(fmt::format("the passphrase command {} was not found", name),
+                       "give its full path, or check PATH");
+    }
+    return io_error(
+        fmt::format("cannot run the passphrase command {}: {}", name, std::strerror(rc)));
+  }
+  Result<SecretBytes> line = read_secret_line(out.get(), "the passphrase command's output");
+  // Read to the end (into guarded memory, then dropped) so that the command is
+  // never stopped by a full pipe; `pass` prints more lines than the first.
+  SecretBytes rest(4096);
+  for (;;) {
+    const ssize_t n = ::read(out.get(), rest.data(), rest.size());
+    if (n > 0 || (n < 0 && errno == EINTR)) continue;
+    break;
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status)) {
+    return io_error(
+        fmt::format("the passphrase command {} was killed by signal {}", name, WTERMSIG(status)));
+  }
+  if (WEXITSTATUS(status) != 0) {
+    return io_error(
+        fmt::format("the passphrase command {} failed (exit {})", name, WEXITSTATUS(status)));
+  }
+  if (!line.is_ok()) return line.status();
+  if (line->empty()) {
+    return invalid_input(fmt::format("the passphrase command {} printed no passphrase", name),
+                         "it must print the passphrase on its first line");
+  }
+  return line;
+}
+
 namespace {
 
 constexpr const char* kNoSourceHint =
-    "use --passphrase-file FILE or --passphrase-fd N (or TEND_PASSPHRASE, which is weaker)";
+    "use --passphrase-file FILE, --passphrase-fd N or --passphrase-command CMD (or "
+    "TEND_PASSPHRASE, which is weaker)";
 
 Status check_not_empty(const SecretBytes& p) {
   if (p.empty()) return usage_error("the passphrase is empty");
@@ -89,25 +175,35 @@ Status check_not_empty(const SecretBytes& p) {
 }
 
 bool any_source(const PassphraseSources& sources, Io& io) {
-  return sources.fd || sources.file || io.getenv("TEND_PASSPHRASE") != nullptr;
+  return sources.fd || sources.file || sources.command ||
+         io.getenv("TEND_PASSPHRASE_COMMAND") != nullptr || io.getenv("TEND_PASSPHRASE") != nullptr;
 }
 
 }  // namespace
 
-Result<SecretBytes> current_passphrase(const PassphraseSources& sources, Io& io) {
+Result<SecretBytes> current_passphrase(const PassphraseSources& sources, Io& io,
+                                       bool* asked_on_terminal) {
+  if (asked_on_terminal != nullptr) *asked_on_terminal = false;
   Result<SecretBytes> r = usage_error("no passphrase");
+  const int given = (sources.fd ? 1 : 0) + (sources.file ? 1 : 0) + (sources.command ? 1 : 0);
+  if (given > 1) {
+    return usage_error(
+        "--passphrase-fd, --passphrase-file and --passphrase-command conflict; give one");
+  }
   if (sources.fd) {
-    if (sources.file) {
-      return usage_error("--passphrase-fd and --passphrase-file conflict; give one");
-    }
     if (*sources.fd < 0) return usage_error("--passphrase-fd must be a file descriptor number");
     r = read_secret_line(*sources.fd, fmt::format("passphrase from fd {}", *sources.fd));
   } else if (sources.file) {
     r = read_secret_file(*sources.file, "passphrase file");
+  } else if (sources.command) {
+    r = run_passphrase_command(*sources.command);
+  } else if (const char* cmd = io.getenv("TEND_PASSPHRASE_COMMAND")) {
+    r = run_passphrase_command(cmd);
   } else if (const char* env = io.getenv("TEND_PASSPHRASE")) {
     r = SecretBytes::from({reinterpret_cast<const std::uint8_t*>(env), std::strlen(env)});
   } else if (io.has_terminal && io.read_terminal_secret) {
     r = io.read_terminal_secret("Passphrase: ");
+    if (asked_on_terminal != nullptr) *asked_on_terminal = true;
   } else {
     return usage_error("no passphrase: there is no terminal to ask", kNoSourceHint);
   }

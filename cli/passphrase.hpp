@@ -24,13 +24,25 @@ Result<SecretBytes> read_secret_file(const std::string& path, const std::string&
 // that unwind); kNotFound if there is no terminal.
 Result<SecretBytes> read_terminal_secret(const std::string& prompt);
 
+// The first line a command prints (as restic's --password-command): the
+// command line is split into words as a shell would (wordexp(3), without
+// command substitution; no shell runs it), its
+// stdin and stderr are tend's. kNotFound when it does not exist, kIo when it
+// fails, kInvalidInput when it prints nothing. Never cached.
+Result<SecretBytes> run_passphrase_command(const std::string& command_line);
+
 // Where the vault's passphrase comes from, in this order: --passphrase-fd,
-// --passphrase-file, TEND_PASSPHRASE, the terminal. kUsage if none is there.
+// --passphrase-file or --passphrase-command (one of them), then
+// TEND_PASSPHRASE_COMMAND, TEND_PASSPHRASE, the terminal. kUsage if none is
+// there. `asked_on_terminal` tells whether the terminal was asked (a wrong
+// passphrase typed there may be retried).
 struct PassphraseSources {
   std::optional<int> fd;
   std::optional<std::string> file;
+  std::optional<std::string> command;
 };
-Result<SecretBytes> current_passphrase(const PassphraseSources& sources, Io& io);
+Result<SecretBytes> current_passphrase(const PassphraseSources& sources, Io& io,
+                                       bool* asked_on_terminal = nullptr);
 
 // A new passphrase: from `file` if given, else asked twice on the terminal.
 // kAnySource (tend init) also takes the sources above, asked once.

@@ -17,7 +17,8 @@ namespace po = boost::program_options;
 namespace tend::cli {
 namespace {
 
-constexpr const char* kGlobalValueOptions[] = {"--vault", "--passphrase-file", "--passphrase-fd"};
+constexpr const char* kGlobalValueOptions[] = {"--vault", "--passphrase-file", "--passphrase-fd",
+                                               "--passphrase-command"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -156,18 +157,36 @@ Status resolve_vault_dir(const po::variables_map& vm, Io& io, std::string* dir) 
   return Status::ok();
 }
 
-// The one place a vault is unlocked with the passphrase. A missing or damaged
+// The one place a vault is unlocked (by its agent, or with the passphrase). A missing or damaged
 // vault is found before anything is asked; what an interrupted tend left in
 // flight is finished (and said) before the command runs.
 Status unlock(Session& s, const Invocation& in, Printer& p) {
   Result<VaultHeader> header = Vault::read_header(s.vault_dir);
   if (!header.is_ok()) return header.status();
   for (const std::string& w : Vault::exposure_warnings(s.vault_dir)) p.warn(w);
-  Result<SecretBytes> pass = current_passphrase(in.passphrase_sources(), in.io());
-  if (!pass.is_ok()) return pass.status();
-  Result<Vault> v = Vault::unlock(s.vault_dir, *pass);
-  if (!v.is_ok()) return v.status();
-  s.vault.emplace(std::move(v).value());
+  // An unlock agent that holds this vault's key saves the passphrase; one
+  // whose key no longer fits (the vault was replaced) is passed over.
+  if (std::optional<SecretBytes> key = agent_key(in.agents(), header->vault_id)) {
+    Result<Vault> v = Vault::unlock_with_data_key(s.vault_dir, std::move(*key));
+    if (v.is_ok()) s.vault.emplace(std::move(v).value());
+    if (!v.is_ok() && v.status().kind() != ErrorKind::kWrongPassphrase) return v.status();
+  }
+  // A passphrase typed on a terminal may be mistyped: three tries, as sudo gives.
+  constexpr int kTries = 3;
+  for (int attempt = 1; !s.vault; ++attempt) {
+    bool asked = false;
+    Result<SecretBytes> pass = current_passphrase(in.passphrase_sources(), in.io(), &asked);
+    if (!pass.is_ok()) return pass.status();
+    Result<Vault> v = Vault::unlock(s.vault_dir, *pass);
+    if (v.is_ok()) {
+      s.vault.emplace(std::move(v).value());
+      break;
+    }
+    if (!asked || attempt == kTries || v.status().kind() != ErrorKind::kWrongPassphrase) {
+      return v.status();
+    }
+    p.warn(fmt::format("wrong passphrase; try again ({} of {})", attempt + 1, kTries));
+  }
   Result<std::vector<std::string>> notes = s.vault->finish_interrupted();
   if (!notes.is_ok()) return notes.status();
   for (const std::string& note : *notes) p.warn(note);
@@ -329,6 +348,15 @@ int dispatch(const std::vector<std::string>& args, Io& io) {
   }
   if (cmd.action.needs == Needs::kUnlocked) {
     if (Status s = unlock(session, in, printer); !s.is_ok()) return fail(io, s);
+  }
+  if (cmd.action.needs == Needs::kUnlockedOrDamaged) {
+    Status s = unlock(session, in, printer);
+    if (s.kind() == ErrorKind::kCorrupt && !s.is_ok()) {
+      session.vault.reset();
+      session.damage = s;
+    } else if (!s.is_ok()) {
+      return fail(io, s);
+    }
   }
   Status s = (*step)(session, printer);
   if (s.kind() == ErrorKind::kClockBehind && !s.is_ok()) {

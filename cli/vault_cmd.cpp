@@ -3,6 +3,7 @@
 
 #include "cli/command.hpp"
 #include "cli/passphrase.hpp"
+#include "core/check.hpp"
 #include "core/text.hpp"
 #include "core/vault_ops.hpp"
 
@@ -68,8 +69,8 @@ void render_init(const InitOutcome& o, Printer& p) {
 
 // ---- status
 
-Result<StatusRequest> parse_status(const Invocation&) {
-  return StatusRequest{};
+Result<StatusRequest> parse_status(const Invocation& in) {
+  return StatusRequest{in.agents()};
 }
 
 void render_status(const StatusOutcome& s, Printer& p) {
@@ -104,7 +105,16 @@ void render_status(const StatusOutcome& s, Printer& p) {
               {"apps", s.apps.apps},
               {"total_duration_s", s.apps.total_seconds}}},
             {"grants", {{"active", s.grants_active}, {"total", s.grants_total}}},
-            {"audit", {{"size", s.head.size}, {"root", s.head.root_base64()}}}});
+            {"audit", {{"size", s.head.size}, {"root", s.head.root_base64()}}},
+            {"check", s.last_check ? Json{{"at", p.iso(s.last_check->at)},
+                                          {"at_unix", s.last_check->at},
+                                          {"ok", s.last_check->ok}}
+                                   : Json(nullptr)},
+            {"agent",
+             s.agent ? Json{{"unlocked", true},
+                            {"until", p.iso(s.agent->until)},
+                            {"until_unix", s.agent->until}}
+                     : Json{{"unlocked", false}, {"until", nullptr}, {"until_unix", nullptr}}}});
     return;
   }
   std::string o;
@@ -123,7 +133,107 @@ void render_status(const StatusOutcome& s, Printer& p) {
   o += fmt::format("Grants    {} active ({} in all)\n", s.grants_active, s.grants_total);
   o += fmt::format("Log head  {} entr{}, root {}\n", s.head.size, s.head.size == 1 ? "y" : "ies",
                    s.head.root_base64());
+  if (s.last_check) {
+    o += fmt::format("Checked   {}, {}\n", p.time(s.last_check->at),
+                     s.last_check->ok ? "sound" : "problems found (run tend check)");
+  } else {
+    o += "Checked   never (tend check reads every page and recomputes the log)\n";
+  }
+  o += s.agent ? fmt::format("Agent     unlocked until {} (tend lock ends it)\n",
+                             p.time(s.agent->until))
+               : "Agent     locked (tend unlock keeps the key for a while)\n";
   p.text(o);
+}
+
+// ---- check
+
+Result<CheckRequest> parse_check(const Invocation&) {
+  return CheckRequest{};
+}
+
+void render_check(const CheckOutcome& o, Printer& p) {
+  if (p.json()) {
+    Json parts = Json::array();
+    for (const CheckPart& part : o.parts) {
+      parts.push_back({{"name", part.name},
+                       {"ok", part.ok},
+                       {"detail", part.detail},
+                       {"problems", part.problems}});
+    }
+    p.json({{"vault", o.dir}, {"ok", o.ok}, {"parts", parts}});
+    return;
+  }
+  std::string out = fmt::format("{} {}\n", o.ok ? "Sound:" : "PROBLEMS:", display(o.dir));
+  for (const CheckPart& part : o.parts) {
+    out += fmt::format("  {:<10} {}: {}\n", part.name, part.ok ? "ok" : "FAILED",
+                       display(part.detail));
+    for (std::size_t i = 1; i < part.problems.size(); ++i) {
+      out += fmt::format("  {:<10}   {}\n", "", display(part.problems[i]));
+    }
+  }
+  p.text(out);
+}
+
+Action check_action() {
+  return {Needs::kUnlockedOrDamaged, [](const Invocation& in) -> Result<Step> {
+            Result<CheckRequest> r = parse_check(in);
+            if (!r.is_ok()) return r.status();
+            return Step([r = std::move(r).value()](Session& s, Printer& p) -> Status {
+              Result<CheckOutcome> out =
+                  s.damage ? Result<CheckOutcome>(damaged_before_check(s.vault_dir, *s.damage))
+                           : vault_check(*s.vault, r, s.now);
+              if (!out.is_ok()) return out.status();
+              render_check(*out, p);
+              if (out->ok) return Status::ok();
+              const CheckPart& bad = *std::find_if(out->parts.begin(), out->parts.end(),
+                                                   [](const CheckPart& c) { return !c.ok; });
+              return Status::error(ErrorKind::kVerifyFailed,
+                                   fmt::format("check failed: {}: {}", bad.name, bad.detail),
+                                   "restore the vault from a backup made before the damage");
+            });
+          }};
+}
+
+// ---- unlock, lock
+
+Result<UnlockRequest> parse_unlock(const Invocation& in) {
+  UnlockRequest r{in.agents(), kAgentDefaultSeconds};
+  if (std::optional<std::string> text = in.opt<std::string>("for")) {
+    Result<std::int64_t> seconds = parse_duration(*text);
+    if (!seconds.is_ok()) return seconds.status();
+    if (*seconds > kAgentMaxSeconds) {
+      return usage_error("--for is at most 12h", "an agent holds the key for 12 hours at most");
+    }
+    r.seconds = *seconds;
+  }
+  return r;
+}
+
+void render_unlock(const UnlockOutcome& o, Printer& p) {
+  if (p.json()) {
+    p.json({{"unlocked", true},
+            {"already", o.already},
+            {"until", p.iso(o.agent.until)},
+            {"until_unix", o.agent.until},
+            {"pid", o.agent.pid}});
+    return;
+  }
+  p.text(fmt::format("{} until {} (agent pid {}; tend lock ends it now)\n",
+                     o.already ? "Already unlocked" : "Unlocked", p.time(o.agent.until),
+                     o.agent.pid));
+}
+
+Result<LockRequest> parse_lock(const Invocation& in) {
+  return LockRequest{in.agents()};
+}
+
+void render_lock(const LockOutcome& o, Printer& p) {
+  if (p.json()) {
+    p.json({{"locked", true}, {"was_unlocked", o.was_unlocked}});
+    return;
+  }
+  p.text(o.was_unlocked ? "Locked: the agent wiped the key and ended.\n"
+                        : "Locked (no agent was holding the key).\n");
 }
 
 // ---- passwd, recover
@@ -203,6 +313,11 @@ void init(po::options_description& d) {
       "passphrase KDF cost: interactive (64 MiB), moderate (256 MiB), sensitive (1 GiB)");
 }
 
+void unlock(po::options_description& d) {
+  d.add_options()("for", po::value<std::string>()->value_name("DURATION"),
+                  "how long the agent keeps the key: 90s, 45m, 2h (default 15m, at most 12h)");
+}
+
 void passwd(po::options_description& d) {
   d.add_options()("new-passphrase-file", po::value<std::string>()->value_name("F"),
                   "read the new passphrase from the first line of F (else asked twice)");
@@ -231,6 +346,15 @@ Action recover() {
 }
 Action identity() {
   return unlocked(parse_identity, vault_identity, render_identity);
+}
+Action check() {
+  return check_action();
+}
+Action unlock() {
+  return unlocked(parse_unlock, vault_unlock, render_unlock);
+}
+Action lock() {
+  return in_vault_dir(parse_lock, vault_lock, render_lock);
 }
 }  // namespace actions
 

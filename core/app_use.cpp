@@ -117,8 +117,8 @@ Result<Removed> app_rm(Vault& vault, const EntryId& request, std::int64_t now) {
 
 Result<AppSummary> summarize_app_use(Db& db) {
   Result<Statement> st = db.prepare(
-      "SELECT count(*), coalesce(sum(duration_s), 0), count(DISTINCT lower(app)) FROM "
-      "app_session;");
+      "SELECT coalesce(sum(sessions), 0), coalesce(sum(seconds), 0), count(DISTINCT lower(app))"
+      " FROM app_day WHERE sessions > 0;");
   if (!st.is_ok()) return st.status();
   Result<bool> row = st->step();
   if (!row.is_ok()) return row.status();

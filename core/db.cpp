@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.hpp"
 #include "crypto/encoding.hpp"
 
 namespace tend {
@@ -47,8 +48,14 @@ Status Db::error(int rc, std::string_view what) const {
   const char* msg = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return corrupt("the vault database is damaged", "restore vault.db from a backup");
+    case SQLITE_NOTADB: {
+      // SQLCipher authenticates each page as it is read, so this is where a
+      // damaged page surfaces, on whatever command reads it.
+      const char* file = db_ != nullptr ? sqlite3_db_filename(db_, "main") : nullptr;
+      return corrupt(fmt::format("the vault database {}is damaged",
+                                 file != nullptr && *file != 0 ? quote(file, 120) + " " : ""),
+                     "tend check lists what is damaged; restore vault.db from a backup");
+    }
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
       return io_error(fmt::format("{}: the vault is busy (another tend is writing)", what),
@@ -96,6 +103,17 @@ Result<Db> Db::open(const std::string& path, const crypto::SecretBytes& raw_key,
       "PRAGMA temp_store = MEMORY; PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;"
       "PRAGMA synchronous = FULL;");
   if (!s.is_ok()) return s;
+  return db;
+}
+
+Result<Db> Db::open_plain(const std::string& path) {
+  sqlite3* handle = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &handle,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  Db db(handle);
+  if (rc != SQLITE_OK) return db.error(rc, "cannot open a plain database");
+  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
   return db;
 }
 
@@ -166,9 +184,18 @@ Statement& Statement::bind_null(int index) {
 }
 
 Result<bool> Statement::step() {
-  const int rc = sqlite3_step(stmt_);
+  int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
+  // SQLCipher 3 reports a page that fails its HMAC by putting the pager in an
+  // error state with a bare SQLITE_ERROR (the btree may also see the zeroed
+  // page and say SQLITE_CORRUPT first). A prepared statement has no other cause
+  // of a bare SQLITE_ERROR when stepped: every other failure has its own code
+  // or its own message.
+  if (rc == SQLITE_ERROR &&
+      std::strcmp(sqlite3_errmsg(sqlite3_db_handle(stmt_)), sqlite3_errstr(SQLITE_ERROR)) == 0) {
+    rc = SQLITE_CORRUPT;
+  }
   return db_->error(rc, "database error");
 }
 

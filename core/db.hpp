@@ -50,6 +50,10 @@ class Db {
   static Result<Db> open(const std::string& path, const crypto::SecretBytes& raw_key,
                          const CipherSettings& settings, Mode mode);
 
+  // An unencrypted database, created if missing: ":memory:" to compare schemas,
+  // or a file for the benchmark against plain SQLite. Never for journal data.
+  static Result<Db> open_plain(const std::string& path);
+
   Status exec(const char* sql);
   Result<Statement> prepare(std::string_view sql);
   std::int64_t last_insert_rowid() const;

@@ -247,7 +247,9 @@ Result<Removed> mood_rm(Vault& vault, const EntryId& request, std::int64_t now) 
 
 Result<MoodSummary> summarize_mood(Db& db, std::int64_t now) {
   MoodSummary sum;
-  Result<Statement> st = db.prepare("SELECT count(*), coalesce(sum(private), 0) FROM mood;");
+  // From the daily rollups (schema.cpp), so the cost follows days, not entries.
+  Result<Statement> st =
+      db.prepare("SELECT coalesce(sum(entries), 0), coalesce(sum(private), 0) FROM mood_day;");
   if (!st.is_ok()) return st.status();
   Result<bool> row = st->step();
   if (!row.is_ok()) return row.status();
@@ -255,9 +257,7 @@ Result<MoodSummary> summarize_mood(Db& db, std::int64_t now) {
   sum.private_count = st->int64(1);
 
   // Distinct local days, newest first; walk back from today while they are consecutive.
-  st = db.prepare(
-      "SELECT DISTINCT (at + utc_offset) / 86400 AS day FROM mood WHERE at + utc_offset >= 0"
-      " ORDER BY day DESC;");
+  st = db.prepare("SELECT day FROM mood_day WHERE entries > 0 ORDER BY day DESC;");
   if (!st.is_ok()) return st.status();
   const std::int64_t today = day_number(local_instant(now));
   std::int64_t expect = today;

@@ -1,6 +1,14 @@
 #include "core/schema.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+
 #include <fmt/format.h>
+
+#include "core/when.hpp"
 
 namespace tend {
 namespace {
@@ -99,9 +107,127 @@ CREATE TABLE pending_output (
   owner     TEXT NOT NULL
 );
 )sql",
+    // 4 -> 5: daily rollups, kept by triggers in the transaction of every write
+    // to mood and app_session (whatever writes it), so no read recomputes them.
+    // A day is the entry's local date (UTC seconds plus its own offset, floored
+    // to whole days since 1970-01-01). An insert adds to its day; an edit or a
+    // delete recomputes the days it touches from the rows of those days, found
+    // through the `at` index (offsets are within +-18 h). {day:...} is expanded
+    // by rollup_sql() below (no other migration has braces).
+    R"sql(
+CREATE TABLE mood_day (
+  day           INTEGER PRIMARY KEY,
+  entries       INTEGER NOT NULL,
+  private       INTEGER NOT NULL,
+  score_sum     INTEGER NOT NULL,
+  score_min     INTEGER NOT NULL,
+  score_max     INTEGER NOT NULL
+);
+CREATE TABLE app_day (
+  day      INTEGER NOT NULL,
+  app      TEXT NOT NULL,
+  sessions INTEGER NOT NULL,
+  seconds  INTEGER NOT NULL,
+  PRIMARY KEY (day, app)
+) WITHOUT ROWID;
+CREATE TABLE full_check (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  at INTEGER NOT NULL,
+  ok INTEGER NOT NULL CHECK (ok IN (0, 1))
+);
+
+CREATE TRIGGER mood_day_insert AFTER INSERT ON mood BEGIN
+  INSERT OR IGNORE INTO mood_day VALUES ({day:NEW}, 0, 0, 0, NEW.score, NEW.score);
+  UPDATE mood_day SET entries = entries + 1, private = private + NEW.private,
+    score_sum = score_sum + NEW.score, score_min = min(score_min, NEW.score),
+    score_max = max(score_max, NEW.score)
+  WHERE day = {day:NEW};
+END;
+CREATE TRIGGER mood_day_delete AFTER DELETE ON mood BEGIN
+  {recompute_mood:OLD}
+END;
+CREATE TRIGGER mood_day_update AFTER UPDATE OF at, utc_offset, score, private ON mood BEGIN
+  {recompute_mood:OLD}
+  {recompute_mood:NEW}
+END;
+
+CREATE TRIGGER app_day_insert AFTER INSERT ON app_session BEGIN
+  INSERT OR IGNORE INTO app_day VALUES ({day:NEW}, NEW.app, 0, 0);
+  UPDATE app_day SET sessions = sessions + 1, seconds = seconds + NEW.duration_s
+  WHERE day = {day:NEW} AND app = NEW.app;
+END;
+CREATE TRIGGER app_day_delete AFTER DELETE ON app_session BEGIN
+  {recompute_app:OLD}
+END;
+CREATE TRIGGER app_day_update AFTER UPDATE OF at, utc_offset, app, duration_s ON app_session
+BEGIN
+  {recompute_app:OLD}
+  {recompute_app:NEW}
+END;
+
+INSERT INTO mood_day
+  SELECT {day:mood}, count(*), sum(private), sum(score), min(score), max(score)
+  FROM mood GROUP BY 1;
+INSERT INTO app_day
+  SELECT {day:app_session}, app, count(*), sum(duration_s) FROM app_session GROUP BY 1, 2;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+// The local day of a row's `at` and `utc_offset`, floored (SQLite's integer
+// division truncates toward zero).
+std::string day_of(std::string_view row) {
+  return fmt::format(
+      "(CASE WHEN {0}.at + {0}.utc_offset >= 0 THEN ({0}.at + {0}.utc_offset) / 86400"
+      " ELSE ({0}.at + {0}.utc_offset - 86399) / 86400 END)",
+      row);
+}
+
+// The rows of `row`'s day, through the `at` index.
+std::string same_day(std::string_view table, std::string_view row) {
+  return fmt::format(
+      "{0}.at BETWEEN {1} * 86400 - 64800 AND {1} * 86400 + 86400 + 64800 AND {2} = {1}", table,
+      day_of(row), day_of(table));
+}
+
+std::string recompute_mood(std::string_view row) {
+  return fmt::format(
+      "DELETE FROM mood_day WHERE day = {0};\n"
+      "  INSERT INTO mood_day SELECT {0}, count(*), sum(private), sum(score), min(score),"
+      " max(score) FROM mood WHERE {1} GROUP BY 1;",
+      day_of(row), same_day("mood", row));
+}
+
+std::string recompute_app(std::string_view row) {
+  return fmt::format(
+      "DELETE FROM app_day WHERE day = {0} AND app = {1}.app;\n"
+      "  INSERT INTO app_day SELECT {0}, app, count(*), sum(duration_s) FROM app_session"
+      " WHERE {2} AND app_session.app = {1}.app GROUP BY 1, 2;",
+      day_of(row), row, same_day("app_session", row));
+}
+
+// Expands {day:ROW}, {recompute_mood:ROW} and {recompute_app:ROW} in `sql`.
+std::string rollup_sql(std::string_view sql) {
+  std::string out;
+  for (std::size_t i = 0; i < sql.size();) {
+    const std::size_t open = sql.find('{', i);
+    if (open == std::string_view::npos) {
+      out.append(sql.substr(i));
+      break;
+    }
+    const std::size_t colon = sql.find(':', open);
+    const std::size_t close = sql.find('}', open);
+    out.append(sql.substr(i, open - i));
+    const std::string_view name = sql.substr(open + 1, colon - open - 1);
+    const std::string_view row = sql.substr(colon + 1, close - colon - 1);
+    if (name == "day") out += day_of(row);
+    if (name == "recompute_mood") out += recompute_mood(row);
+    if (name == "recompute_app") out += recompute_app(row);
+    i = close + 1;
+  }
+  return out;
+}
 
 Result<int> user_version(Db& db) {
   Result<Statement> st = db.prepare("PRAGMA user_version;");
@@ -133,7 +259,8 @@ Status migrate(Db& db) {
     Result<int> now = user_version(db);
     if (!now.is_ok()) return now.status();
     if (*now > v) continue;
-    Status s = db.exec(kMigrations[v]);
+    const std::string sql = rollup_sql(kMigrations[v]);
+    Status s = db.exec(sql.c_str());
     if (!s.is_ok()) return s.with_context(fmt::format("cannot migrate schema to {}", v + 1));
     s = db.exec(fmt::format("PRAGMA user_version = {};", v + 1).c_str());
     if (!s.is_ok()) return s;
@@ -141,6 +268,87 @@ Status migrate(Db& db) {
     if (!s.is_ok()) return s;
   }
   return Status::ok();
+}
+
+namespace {
+
+Result<std::vector<std::string>> schema_rows(Db& db) {
+  Result<Statement> st =
+      db.prepare("SELECT type, name, coalesce(sql, '') FROM sqlite_master ORDER BY type, name;");
+  if (!st.is_ok()) return st.status();
+  std::vector<std::string> rows;
+  for (;;) {
+    Result<bool> row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    rows.push_back(fmt::format("{} {}: {}", st->text(0), st->text(1), st->text(2)));
+  }
+  return rows;
+}
+
+// Rows of `stored` EXCEPT `computed`, and the reverse: "<what> on <day>".
+Status collect_differences(Db& db, const std::string& stored, const std::string& computed,
+                           std::string_view what, std::size_t max, std::vector<std::string>* out) {
+  for (const auto& [a, b, how] : {std::tuple{stored, computed, "stored but not in the entries"},
+                                  std::tuple{computed, stored, "missing or wrong"}}) {
+    Result<Statement> st =
+        db.prepare(fmt::format("SELECT DISTINCT day FROM ({} EXCEPT {}) ORDER BY day;", a, b));
+    if (!st.is_ok()) return st.status();
+    for (;;) {
+      Result<bool> row = st->step();
+      if (!row.is_ok()) return row.status();
+      if (!*row || out->size() >= max) break;
+      out->push_back(fmt::format("{} on {}: {}", what, format_day(st->int64(0)), how));
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> schema_differences(Db& db) {
+  Result<Db> fresh = Db::open_plain(":memory:");
+  if (!fresh.is_ok()) return fresh.status();
+  if (Status s = migrate(*fresh); !s.is_ok()) return s;
+  Result<std::vector<std::string>> want = schema_rows(*fresh);
+  if (!want.is_ok()) return want.status();
+  Result<std::vector<std::string>> have = schema_rows(db);
+  if (!have.is_ok()) return have.status();
+  Result<int> version = user_version(db);
+  if (!version.is_ok()) return version.status();
+  std::vector<std::string> out;
+  if (*version != kSchemaVersion) {
+    out.push_back(fmt::format("schema version {}, expected {}", *version, kSchemaVersion));
+  }
+  for (const std::string& w : *want) {
+    if (std::find(have->begin(), have->end(), w) == have->end()) {
+      out.push_back("missing or changed: " + w.substr(0, w.find(':')));
+    }
+  }
+  for (const std::string& h : *have) {
+    if (std::find(want->begin(), want->end(), h) == want->end()) {
+      out.push_back("unexpected: " + h.substr(0, h.find(':')));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> rollup_differences(Db& db, std::size_t max) {
+  std::vector<std::string> out;
+  Status s = collect_differences(
+      db, "SELECT day, entries, private, score_sum, score_min, score_max FROM mood_day",
+      fmt::format("SELECT {} AS day, count(*), sum(private), sum(score), min(score), max(score)"
+                  " FROM mood GROUP BY 1",
+                  day_of("mood")),
+      "mood rollup", max, &out);
+  if (!s.is_ok()) return s;
+  s = collect_differences(
+      db, "SELECT day, app, sessions, seconds FROM app_day",
+      fmt::format("SELECT {} AS day, app, count(*), sum(duration_s) FROM app_session GROUP BY 1, 2",
+                  day_of("app_session")),
+      "app rollup", max, &out);
+  if (!s.is_ok()) return s;
+  return out;
 }
 
 }  // namespace tend

@@ -1,6 +1,10 @@
 // The database schema and its migrations, versioned by PRAGMA user_version.
 #pragma once
 
+#include <cstddef>
+#include <string>
+#include <vector>
+
 #include "base/status.hpp"
 #include "core/db.hpp"
 
@@ -13,5 +17,14 @@ int current_schema_version();
 
 // Creates the schema in a fresh database, or migrates an older one forward.
 Status migrate(Db& db);
+
+// What `db`'s schema lacks or has beyond what migrate() makes (tables, indexes,
+// triggers, each with its SQL); empty when they are the same.
+Result<std::vector<std::string>> schema_differences(Db& db);
+
+// Where the daily rollups (mood_day, app_day) differ from a recomputation from
+// their sources: at most `max` descriptions, each naming a local day; empty
+// when they agree.
+Result<std::vector<std::string>> rollup_differences(Db& db, std::size_t max);
 
 }  // namespace tend

@@ -66,6 +66,9 @@ class Vault {
   // data key; kCorrupt if the header or database is damaged. Never writes a
   // byte unless the database schema needs migrating.
   static Result<Vault> unlock(const std::string& dir, const crypto::SecretBytes& passphrase);
+  // Unlocks with the data key itself, as the unlock agent hands it out: the
+  // header's MAC proves the key is this vault's (kWrongPassphrase if not).
+  static Result<Vault> unlock_with_data_key(const std::string& dir, crypto::SecretBytes dek);
   // Unlocks with the 32-byte recovery key.
   static Result<Vault> unlock_with_recovery_key(const std::string& dir,
                                                 const crypto::SecretBytes& recovery_key);
@@ -104,6 +107,8 @@ class Vault {
   Result<crypto::KeyPair> device_key(DeviceKey which);
 
   Db& db() { return db_; }
+  // For the unlock agent only (core/agent.cpp).
+  const crypto::SecretBytes& data_key() const { return dek_; }
   const VaultHeader& header() const { return header_; }
   const VaultPaths& paths() const { return paths_; }
 

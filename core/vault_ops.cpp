@@ -30,7 +30,7 @@ Result<InitOutcome> vault_init(const std::string& dir, const InitRequest& reques
                      crypto::format_recovery_key(created->recovery_key)};
 }
 
-Result<StatusOutcome> vault_status(Vault& vault, const StatusRequest&, std::int64_t now) {
+Result<StatusOutcome> vault_status(Vault& vault, const StatusRequest& request, std::int64_t now) {
   StatusOutcome out;
   out.dir = vault.paths().dir;
   out.header = vault.header();
@@ -53,6 +53,10 @@ Result<StatusOutcome> vault_status(Vault& vault, const StatusRequest&, std::int6
   Result<AuditHead> head = log->head();
   if (!head.is_ok()) return head.status();
   out.head = *head;
+  Result<std::optional<LastCheck>> checked = last_check(vault.db());
+  if (!checked.is_ok()) return checked.status();
+  out.last_check = *checked;
+  out.agent = agent_info(request.agents, vault.header().vault_id);
   return out;
 }
 
@@ -83,6 +87,21 @@ Result<PassphraseOutcome> vault_recover(const std::string& dir, const RecoverReq
   Result<std::vector<std::string>> notes = vault->finish_interrupted();
   if (!notes.is_ok()) return notes.status();
   return change(*vault, request.new_passphrase, kind::kRecovered, now, std::move(notes).value());
+}
+
+Result<UnlockOutcome> vault_unlock(Vault& vault, const UnlockRequest& request, std::int64_t now) {
+  if (std::optional<AgentInfo> running = agent_info(request.agents, vault.header().vault_id)) {
+    return UnlockOutcome{*running, true};
+  }
+  Result<AgentInfo> started = start_agent(request.agents, vault, now, request.seconds);
+  if (!started.is_ok()) return started.status();
+  return UnlockOutcome{*started, false};
+}
+
+Result<LockOutcome> vault_lock(const std::string& dir, const LockRequest& request, std::int64_t) {
+  Result<VaultHeader> header = Vault::read_header(dir);
+  if (!header.is_ok()) return header.status();
+  return LockOutcome{agent_lock(request.agents, header->vault_id)};
 }
 
 Result<Identity> vault_identity(Vault& vault, const IdentityRequest&, std::int64_t) {

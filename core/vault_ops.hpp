@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "base/status.hpp"
+#include "core/agent.hpp"
 #include "core/app_use.hpp"
 #include "core/audit.hpp"
+#include "core/check.hpp"
 #include "core/mood.hpp"
 #include "core/secret.hpp"
 #include "core/vault.hpp"
@@ -41,7 +43,9 @@ struct InitOutcome {
 Result<InitOutcome> vault_init(const std::string& dir, const InitRequest& request,
                                std::int64_t now);
 
-struct StatusRequest {};
+struct StatusRequest {
+  AgentPlace agents;  // where to ask whether an unlock agent holds the key
+};
 struct StatusOutcome {
   std::string dir;
   VaultHeader header;
@@ -51,6 +55,8 @@ struct StatusOutcome {
   std::size_t grants_active = 0;
   std::size_t grants_total = 0;
   AuditHead head;
+  std::optional<LastCheck> last_check;  // tend check, if it ever ran
+  std::optional<AgentInfo> agent;       // an unlock agent holds the key, until when
 };
 Result<StatusOutcome> vault_status(Vault& vault, const StatusRequest& request, std::int64_t now);
 
@@ -72,6 +78,28 @@ Result<PassphraseOutcome> vault_passwd(Vault& vault, const PasswdRequest& reques
 // Unlocks `dir` with the recovery key and sets a new passphrase (logged as recovered).
 Result<PassphraseOutcome> vault_recover(const std::string& dir, const RecoverRequest& request,
                                         std::int64_t now);
+
+// tend unlock: an agent holds the data key for `seconds` (at most
+// kAgentMaxSeconds); tend lock ends it.
+struct UnlockRequest {
+  AgentPlace agents;
+  std::int64_t seconds = kAgentDefaultSeconds;
+};
+struct UnlockOutcome {
+  AgentInfo agent;
+  bool already = false;  // one was running: it is left as it is
+};
+Result<UnlockOutcome> vault_unlock(Vault& vault, const UnlockRequest& request, std::int64_t now);
+
+struct LockRequest {
+  AgentPlace agents;
+};
+struct LockOutcome {
+  bool was_unlocked = false;
+};
+// Needs no passphrase: any process of the user's may end the agent.
+Result<LockOutcome> vault_lock(const std::string& dir, const LockRequest& request,
+                               std::int64_t now);
 
 struct IdentityRequest {};
 struct Identity {

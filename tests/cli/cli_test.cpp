@@ -437,6 +437,82 @@ TEST_CASE("on a terminal, init asks twice and refuses a mismatch, unlocking asks
   CHECK(prompts == std::vector<std::string>{"Passphrase: ", "New passphrase: ", "Repeat it: "});
 }
 
+TEST_CASE("a wrong passphrase typed on a terminal may be retried, three tries in all", "[cli]") {
+  Fixture f;
+  std::map<std::string, std::string> env = f.env;
+  env.erase("TEND_PASSPHRASE");
+  std::vector<std::string> prompts;
+  test::CliResult second = test::tend_cli_with_terminal(
+      {"status"}, env, {"mistyped", "also mistyped", test::kPassphrase}, &prompts);
+  CHECK(second.code == 0);
+  CHECK(prompts.size() == 3);
+  CHECK_THAT(second.err, Catch::Contains("wrong passphrase; try again (2 of 3)"));
+  CHECK_THAT(second.err, Catch::Contains("wrong passphrase; try again (3 of 3)"));
+  prompts.clear();
+  test::CliResult none = test::tend_cli_with_terminal(
+      {"status"}, env, {"one", "two", "three", test::kPassphrase}, &prompts);
+  CHECK(none.code == 77);
+  CHECK(prompts.size() == 3);  // the fourth answer is never asked for
+  // Not from a terminal: no second try.
+  env["TEND_PASSPHRASE"] = "wrong";
+  test::CliResult scripted = tend_cli({"status"}, env);
+  CHECK(scripted.code == 77);
+  CHECK(scripted.err.find("try again") == std::string::npos);
+}
+
+TEST_CASE("a passphrase command: the first line it prints, and its failures said", "[cli]") {
+  Fixture f;
+  std::map<std::string, std::string> env = f.env;
+  env.erase("TEND_PASSPHRASE");
+  const auto before = f.files();
+  const std::string pass = test::kPassphrase;
+  // Split as a shell would; later lines (pass prints more) are read and dropped.
+  test::CliResult ok = tend_cli(
+      {"--passphrase-command", "printf '%s\\nlogin: someone\\n' '" + pass + "'", "status"}, env);
+  INFO(ok.err);
+  CHECK(ok.code == 0);
+  // A long tail after the first line never blocks the command.
+  CHECK(tend_cli({"--passphrase-command",
+                  "sh -c 'printf \"%s\\n\" \"$0\"; seq 1 200000' '" + pass + "'", "status"},
+                 env)
+            .code == 0);
+  env["TEND_PASSPHRASE_COMMAND"] = "printf '%s\\n' '" + pass + "'";
+  CHECK(tend_cli({"status"}, env).code == 0);
+  env.erase("TEND_PASSPHRASE_COMMAND");
+
+  struct Case {
+    std::string command;
+    int code;
+    std::string error;
+  };
+  for (const Case& c : {
+           Case{"false", 74, "tend: error: the passphrase command 'false' failed (exit 1)\n"},
+           Case{"sh -c 'kill -TERM $$'", 74,
+                "tend: error: the passphrase command 'sh' was killed by signal 15\n"},
+           Case{"true", 65, "tend: error: the passphrase command 'true' printed no passphrase\n"},
+           Case{"/nonexistent/tend-no-such-command", 66,
+                "tend: error: the passphrase command '/nonexistent/tend-no-such-command' was not "
+                "found\n"},
+           Case{"", 64, "tend: error: --passphrase-command is empty\n"},
+           Case{"printf 'unclosed", 64, "tend: error: --passphrase-command cannot be split"},
+           Case{"pass show tend | head -1", 64,
+                "tend: error: --passphrase-command has a character"},
+           Case{"printf $(cat /etc/hostname)", 64, "tend: error: --passphrase-command may not use"},
+           Case{"printf 'not it\\n'", 77, "tend: error: cannot open vault: wrong passphrase\n"},
+       }) {
+    INFO(c.command);
+    test::CliResult r = tend_cli({"--passphrase-command", c.command, "mood", "add", "5"}, env);
+    CHECK(r.code == c.code);
+    CHECK_THAT(r.err, Catch::StartsWith(c.error));
+    CHECK(f.files() == before);
+  }
+  test::write_file(f.dir / "p", pass + "\n");
+  test::CliResult both =
+      tend_cli({"--passphrase-file", f.dir / "p", "--passphrase-command", "true", "status"}, env);
+  CHECK(both.code == 64);
+  CHECK_THAT(both.err, Catch::Contains("conflict"));
+}
+
 TEST_CASE("the passphrase is read from the first line of --passphrase-fd", "[cli]") {
   Fixture f;
   std::map<std::string, std::string> env = f.env;

@@ -122,6 +122,68 @@ TEST_CASE("the binary: wrong passphrase exits 77 and changes no byte", "[process
   }
 }
 
+TEST_CASE("the binary: a damaged page fails the command that reads it (65), and check says 1",
+          "[process][check]") {
+  ProcFixture f;
+  {
+    Result<Vault> v = Vault::unlock(f.vault, test::secret(test::kPassphrase));
+    REQUIRE(v.is_ok());
+    for (int i = 0; i < 200; ++i) {
+      MoodEntry e;
+      e.score = 1 + i % 10;
+      e.at = local_instant(test::kNow - i * 3600);
+      e.note = std::string(200, 'a' + static_cast<char>(i % 26));
+      REQUIRE(validate_mood(e).is_ok());
+      REQUIRE(add_mood(v->db(), e, test::kNow).is_ok());
+    }
+  }
+  test::ProcResult sound = f.tend({"check"});
+  INFO(sound.err);
+  CHECK(sound.code == 0);
+  CHECK_THAT(sound.out, Catch::StartsWith("Sound: "));
+  CHECK_THAT(f.tend({"status"}).out, Catch::Contains("Checked   "));
+
+  // A page in the middle of the mood table: mood list reads it, opening does not.
+  const std::string db = f.vault + "/vault.db";
+  const std::string pristine = test::read_file(db);
+  bool found = false;
+  for (std::size_t page = 2; page < pristine.size() / 4096 && !found; ++page) {
+    std::string damaged = pristine;
+    damaged[page * 4096 + 1000] = static_cast<char>(damaged[page * 4096 + 1000] ^ 0x10);
+    test::write_file(db, damaged);
+    const auto before = test::fingerprint(f.vault);
+    test::ProcResult list = f.tend({"mood", "list"});
+    if (list.code == 0) continue;
+    found = true;
+    INFO("page " << page << ": " << list.err);
+    CHECK(list.code == 65);
+    CHECK_THAT(list.err,
+               Catch::StartsWith("tend: error: the vault database '" + db + "' is damaged"));
+    CHECK_THAT(list.err, Catch::Contains("tend: hint: tend check"));
+    test::ProcResult checked = f.tend({"check"});
+    CHECK(checked.code == 1);
+    CHECK_THAT(checked.out, Catch::StartsWith("PROBLEMS: "));
+    CHECK_THAT(checked.err, Catch::StartsWith("tend: error: check failed: pages: "));
+    test::ProcResult json = f.tend({"check", "--json"});
+    CHECK(json.code == 1);
+    CHECK_THAT(json.out, Catch::Contains("\"ok\": false"));
+    f.env["TEND_PASSPHRASE"] = "wrong passphrase";
+    CHECK(f.tend({"check"}).code == 77);  // damage never reads as a wrong passphrase, or back
+    f.env["TEND_PASSPHRASE"] = test::kPassphrase;
+    CHECK(test::fingerprint(f.vault) == before);
+  }
+  CHECK(found);
+
+  // Damage that stops the unlock itself (page 1) is still check's finding.
+  std::string first = pristine;
+  first[2000] = static_cast<char>(first[2000] ^ 0x10);
+  test::write_file(db, first);
+  test::ProcResult page1 = f.tend({"check"});
+  CHECK(page1.code == 1);
+  CHECK_THAT(page1.out, Catch::Contains("pages      FAILED: "));
+  CHECK(f.tend({"status"}).code == 65);
+}
+
 TEST_CASE("two processes writing at once both succeed", "[process][concurrency]") {
   ProcFixture f;
   constexpr int kEach = 200;

@@ -3,6 +3,8 @@
 // docs/cli.md), tables that say their zone, hints that fit the mistake.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -242,6 +244,8 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
     CHECK(shapes.count(std::string(c.name)) == 1);
   }
   Fixture f;
+  ::mkdir((f.dir / "run").c_str(), 0700);
+  f.env["XDG_RUNTIME_DIR"] = f.dir / "run";  // the agent that unlock starts lives here
   const std::string key_file = f.dir / "key.txt";
   const crypto::AgeIdentity id = crypto::generate_age_identity();
   test::write_file(key_file, crypto::format_age_identity(id) + "\n");
@@ -260,6 +264,9 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
   const std::vector<Run> runs = {
       {"status", {"status"}},
       {"identity", {"identity"}},
+      {"check", {"check"}},
+      {"unlock", {"unlock", "--for", "1m"}},
+      {"lock", {"lock"}},
       {"mood add", {"mood", "add", "6", "--tag", "t", "--note", "n"}},
       {"mood list", {"mood", "list"}},
       {"mood edit", {"mood", "edit", "1", "--score", "7"}},
