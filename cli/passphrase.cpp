@@ -1,6 +1,7 @@
 #include "cli/passphrase.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -8,6 +9,7 @@
 #include <wordexp.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <ostream>
 #include <vector>
@@ -135,23 +137,56 @@ Result<SecretBytes> run_passphrase_command(const std::string& command_line) {
     return io_error(
         fmt::format("cannot run the passphrase command {}: {}", name, std::strerror(rc)));
   }
+  // The first line may take as long as the user needs (a pinentry asks).
   Result<SecretBytes> line = read_secret_line(out.get(), "the passphrase command's output");
-  // Read to the end (into guarded memory, then dropped) so that the command is
-  // never stopped by a full pipe; `pass` prints more lines than the first.
-  SecretBytes rest(4096);
-  for (;;) {
-    const ssize_t n = ::read(out.get(), rest.data(), rest.size());
-    if (n > 0 || (n < 0 && errno == EINTR)) continue;
-    break;
-  }
+  // Then the rest is read (into guarded memory, dropped) so that the command is
+  // not stopped by a full pipe (`pass` prints more lines), but only up to
+  // kMaxTail bytes and kGraceMs: a command that goes on printing, or keeps its
+  // output open, or does not exit, is ended with SIGTERM.
+  constexpr std::size_t kMaxTail = 64 * 1024;
+  constexpr int kGraceMs = 5000;
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool ended = false;
+  if (line.is_ok()) {
+    SecretBytes rest(4096);
+    std::size_t drained = 0;
+    for (int waited = 0; drained < kMaxTail && waited < kGraceMs;) {
+      pollfd p{out.get(), POLLIN, 0};
+      const int ready = ::poll(&p, 1, 100);
+      if (ready == 0) {
+        waited += 100;
+        continue;
+      }
+      const ssize_t n = ::read(out.get(), rest.data(), rest.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      drained += static_cast<std::size_t>(n);
+    }
+    (void)out.close("");
+    for (int waited = 0; waited < kGraceMs && !ended; waited += 20) {
+      const pid_t r = ::waitpid(pid, &status, WNOHANG);
+      ended = r == pid;
+      if (!ended) ::usleep(20000);
+    }
   }
-  if (WIFSIGNALED(status)) {
+  if (!ended) {
+    ::kill(pid, SIGTERM);
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!line.is_ok()) return line.status();
+    return io_error(fmt::format(
+        "the passphrase command {} did not exit after printing the passphrase; tend ended it",
+        name));
+  }
+  // tend stopped reading after kMaxTail: a command that SIGPIPE then ended
+  // (or its shell, with 128 + 13) did not fail.
+  const bool stopped_by_us = (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE) ||
+                             (WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGPIPE);
+  if (WIFSIGNALED(status) && !stopped_by_us) {
     return io_error(
         fmt::format("the passphrase command {} was killed by signal {}", name, WTERMSIG(status)));
   }
-  if (WEXITSTATUS(status) != 0) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && !stopped_by_us) {
     return io_error(
         fmt::format("the passphrase command {} failed (exit {})", name, WEXITSTATUS(status)));
   }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -51,16 +52,25 @@ std::optional<uid_t> peer_uid(int fd) {
   return cred.uid;
 }
 
-void set_timeouts(int fd, int ms) {
-  timeval tv{ms / 1000, (ms % 1000) * 1000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+// Waits until `fd` can be read or written, or `deadline_ms` (monotonic) passes.
+bool wait_for(int fd, short events, std::int64_t deadline_ms) {
+  for (;;) {
+    const std::int64_t left = deadline_ms - monotonic_ms();
+    if (left <= 0) return false;
+    pollfd p{fd, events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
 }
 
-bool send_all(int fd, const std::uint8_t* data, std::size_t size) {
+// Each exchange, whole, ends by one deadline: a peer that trickles bytes gets
+// no more time than one that sends nothing.
+bool send_all(int fd, const std::uint8_t* data, std::size_t size, std::int64_t deadline_ms) {
   while (size > 0) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    if (!wait_for(fd, POLLOUT, deadline_ms)) return false;
+    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return false;
     data += n;
     size -= static_cast<std::size_t>(n);
@@ -68,33 +78,32 @@ bool send_all(int fd, const std::uint8_t* data, std::size_t size) {
   return true;
 }
 
-bool send_text(int fd, const std::string& text) {
-  return send_all(fd, reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+bool send_text(int fd, const std::string& text, std::int64_t deadline_ms) {
+  return send_all(fd, reinterpret_cast<const std::uint8_t*>(text.data()), text.size(), deadline_ms);
 }
 
-// One line (without its newline) of at most `max` bytes, or nullopt.
-std::optional<std::string> read_line(int fd, std::size_t max) {
-  std::string line;
-  for (;;) {
-    char c = 0;
-    const ssize_t n = ::recv(fd, &c, 1, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return std::nullopt;
-    if (c == '\n') return line;
-    if (line.size() == max) return std::nullopt;
-    line.push_back(c);
-  }
-}
-
-bool read_exact(int fd, std::uint8_t* out, std::size_t size) {
+bool read_exact(int fd, std::uint8_t* out, std::size_t size, std::int64_t deadline_ms) {
   while (size > 0) {
-    const ssize_t n = ::recv(fd, out, size, 0);
-    if (n < 0 && errno == EINTR) continue;
+    if (!wait_for(fd, POLLIN, deadline_ms)) return false;
+    const ssize_t n = ::recv(fd, out, size, MSG_DONTWAIT);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n <= 0) return false;
     out += n;
     size -= static_cast<std::size_t>(n);
   }
   return true;
+}
+
+// One line (without its newline) of at most `max` bytes, or nullopt.
+std::optional<std::string> read_line(int fd, std::size_t max, std::int64_t deadline_ms) {
+  std::string line;
+  for (;;) {
+    std::uint8_t c = 0;
+    if (!read_exact(fd, &c, 1, deadline_ms)) return std::nullopt;
+    if (c == '\n') return line;
+    if (line.size() == max) return std::nullopt;
+    line.push_back(static_cast<char>(c));
+  }
 }
 
 std::optional<std::int64_t> to_int(std::string_view text) {
@@ -104,18 +113,27 @@ std::optional<std::int64_t> to_int(std::string_view text) {
   return v;
 }
 
-// Connects to the agent of `vault_id`, if its socket is there and a process of
-// this user listens on it.
+// The directory is this user's own, 0700, and not a link.
+bool private_dir(const std::string& dir) {
+  struct stat st {};
+  return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::getuid() &&
+         (st.st_mode & 077) == 0;
+}
+
+// Connects to the agent of `vault_id`, if its socket is in a directory of this
+// user's and a process of this user listens on it. Never waits: a listener
+// whose queue is full (one that never accepts) is no agent.
 fs::UniqueFd connect_agent(const AgentPlace& place, const std::string& vault_id) {
   sockaddr_un addr{};
-  if (!fill_address(place.socket(vault_id), &addr)) return fs::UniqueFd();
-  fs::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!private_dir(place.dir) || !fill_address(place.socket(vault_id), &addr)) {
+    return fs::UniqueFd();
+  }
+  fs::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return fs::UniqueFd();
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
     return fs::UniqueFd();
   }
   if (peer_uid(fd.get()) != ::getuid()) return fs::UniqueFd();
-  set_timeouts(fd.get(), kReplyTimeoutMs);
   return fd;
 }
 
@@ -142,23 +160,26 @@ bool passphrase_unchanged(const Agent& a) {
 // Answers one request. False when the agent should end.
 bool serve(Agent& a, int fd) {
   if (peer_uid(fd) != ::getuid()) return true;  // not ours: no answer at all
-  set_timeouts(fd, kReplyTimeoutMs);
-  std::optional<std::string> line = read_line(fd, 128);
+  // A client gets kReplyTimeoutMs in all, and never past the agent's deadline.
+  const std::int64_t deadline = std::min(monotonic_ms() + kReplyTimeoutMs, a.deadline_ms);
+  std::optional<std::string> line = read_line(fd, 128, deadline);
   if (!line) return true;
   if (*line == "LOCK") {
-    (void)send_text(fd, "OK\n");
+    (void)send_text(fd, "OK\n", deadline);
     return false;
   }
   if (!passphrase_unchanged(a)) {
-    (void)send_text(fd, "NO\n");
+    (void)send_text(fd, "NO\n", deadline);
     return false;
   }
   if (*line == "STATUS") {
-    (void)send_text(fd, fmt::format("OK {} {}\n", a.until, ::getpid()));
+    (void)send_text(fd, fmt::format("OK {} {}\n", a.until, ::getpid()), deadline);
   } else if (*line == "KEY " + a.vault_id) {
-    if (send_text(fd, fmt::format("OK {}\n", a.until))) (void)send_all(fd, a.key.data(), kKeyBytes);
+    if (send_text(fd, fmt::format("OK {}\n", a.until), deadline)) {
+      (void)send_all(fd, a.key.data(), kKeyBytes, deadline);
+    }
   } else {
-    (void)send_text(fd, "NO\n");
+    (void)send_text(fd, "NO\n", deadline);
   }
   return true;
 }
@@ -172,6 +193,7 @@ bool serve(Agent& a, int fd) {
   ::close_range(4, ~0U, 0);
   listen_fd = 3;
   ::setsid();
+  (void)!::chdir("/");  // keeps no directory of the caller's busy
 
   sigset_t mask;
   sigemptyset(&mask);
@@ -241,18 +263,22 @@ Status prepare_agent_dir(const AgentPlace& place) {
 
 std::optional<crypto::SecretBytes> agent_key(const AgentPlace& place, const std::string& vault_id) {
   fs::UniqueFd fd = connect_agent(place, vault_id);
-  if (!fd.valid() || !send_text(fd.get(), fmt::format("KEY {}\n", vault_id))) return std::nullopt;
-  std::optional<std::string> line = read_line(fd.get(), 64);
+  const std::int64_t deadline = monotonic_ms() + kReplyTimeoutMs;
+  if (!fd.valid() || !send_text(fd.get(), fmt::format("KEY {}\n", vault_id), deadline)) {
+    return std::nullopt;
+  }
+  std::optional<std::string> line = read_line(fd.get(), 64, deadline);
   if (!line || line->rfind("OK ", 0) != 0) return std::nullopt;
   crypto::SecretBytes key(kKeyBytes);
-  if (!read_exact(fd.get(), key.data(), kKeyBytes)) return std::nullopt;
+  if (!read_exact(fd.get(), key.data(), kKeyBytes, deadline)) return std::nullopt;
   return key;
 }
 
 std::optional<AgentInfo> agent_info(const AgentPlace& place, const std::string& vault_id) {
   fs::UniqueFd fd = connect_agent(place, vault_id);
-  if (!fd.valid() || !send_text(fd.get(), "STATUS\n")) return std::nullopt;
-  std::optional<std::string> line = read_line(fd.get(), 64);
+  const std::int64_t deadline = monotonic_ms() + kReplyTimeoutMs;
+  if (!fd.valid() || !send_text(fd.get(), "STATUS\n", deadline)) return std::nullopt;
+  std::optional<std::string> line = read_line(fd.get(), 64, deadline);
   if (!line || line->rfind("OK ", 0) != 0) return std::nullopt;
   const std::string_view rest = std::string_view(*line).substr(3);
   const std::size_t space = rest.find(' ');
@@ -263,22 +289,32 @@ std::optional<AgentInfo> agent_info(const AgentPlace& place, const std::string& 
   return AgentInfo{*until, static_cast<pid_t>(*pid)};
 }
 
-bool agent_lock(const AgentPlace& place, const std::string& vault_id) {
+AgentLock agent_lock(const AgentPlace& place, const std::string& vault_id) {
   fs::UniqueFd fd = connect_agent(place, vault_id);
-  if (!fd.valid() || !send_text(fd.get(), "LOCK\n")) return false;
-  std::optional<std::string> line = read_line(fd.get(), 16);
-  return line && *line == "OK";
+  if (!fd.valid()) return AgentLock::kNone;
+  const std::int64_t deadline = monotonic_ms() + kReplyTimeoutMs;
+  if (!send_text(fd.get(), "LOCK\n", deadline)) return AgentLock::kNoAnswer;
+  std::optional<std::string> line = read_line(fd.get(), 16, deadline);
+  return line && *line == "OK" ? AgentLock::kEnded : AgentLock::kNoAnswer;
 }
 
 Result<AgentInfo> start_agent(const AgentPlace& place, const Vault& vault, std::int64_t now,
                               std::int64_t seconds) {
   const std::string& id = vault.header().vault_id;
+  Status s = prepare_agent_dir(place);
+  if (!s.is_ok()) return s;
+  // One tend unlock at a time per vault, from the check for a running agent to
+  // the new one listening: two would both take the socket's name.
+  const std::string lock_path = fs::join(place.dir, fmt::format("agent-{}.lock", id));
+  const fs::UniqueFd lock(
+      ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!lock.valid() || ::flock(lock.get(), LOCK_EX) != 0) {
+    return io_error(fmt::format("cannot lock {}: {}", quote(lock_path, 120), std::strerror(errno)));
+  }
   if (std::optional<AgentInfo> running = agent_info(place, id)) {
     return Status::error(ErrorKind::kExists, "an agent already holds this vault's key",
                          "tend lock ends it; then tend unlock --for ... starts another");
   }
-  Status s = prepare_agent_dir(place);
-  if (!s.is_ok()) return s;
   const std::string path = place.socket(id);
   sockaddr_un addr{};
   if (!fill_address(path, &addr)) {

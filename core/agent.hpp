@@ -55,8 +55,13 @@ struct AgentInfo {
 std::optional<crypto::SecretBytes> agent_key(const AgentPlace& place, const std::string& vault_id);
 // Whether an agent serves `vault_id`, and until when.
 std::optional<AgentInfo> agent_info(const AgentPlace& place, const std::string& vault_id);
-// Asks the agent of `vault_id` to end; true if one was running.
-bool agent_lock(const AgentPlace& place, const std::string& vault_id);
+// Asks the agent of `vault_id` to end.
+enum class AgentLock {
+  kNone = 0,      // no agent listens
+  kEnded = 1,     // it wiped the key and ended
+  kNoAnswer = 2,  // something listens but did not say it ended
+};
+AgentLock agent_lock(const AgentPlace& place, const std::string& vault_id);
 
 // Starts an agent for the unlocked `vault` that holds its key for `seconds`
 // (counted on the monotonic clock, so setting the clock back does not extend

@@ -101,7 +101,17 @@ Result<UnlockOutcome> vault_unlock(Vault& vault, const UnlockRequest& request, s
 Result<LockOutcome> vault_lock(const std::string& dir, const LockRequest& request, std::int64_t) {
   Result<VaultHeader> header = Vault::read_header(dir);
   if (!header.is_ok()) return header.status();
-  return LockOutcome{agent_lock(request.agents, header->vault_id)};
+  switch (agent_lock(request.agents, header->vault_id)) {
+    case AgentLock::kNone:
+      return LockOutcome{false};
+    case AgentLock::kEnded:
+      return LockOutcome{true};
+    case AgentLock::kNoAnswer:
+      break;
+  }
+  return io_error("an agent is listening for this vault but did not answer",
+                  "it ends at its deadline; or end it with kill (its pid is in tend unlock's "
+                  "output)");
 }
 
 Result<Identity> vault_identity(Vault& vault, const IdentityRequest&, std::int64_t) {

@@ -242,6 +242,75 @@ TEST_CASE("the agent answers no other user, even through an open socket", "[proc
   REQUIRE(::waitpid(child, &status, 0) == child);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK(f.tend({"status"}).code == 0);  // still serving its own user
+  // A command passes over an agent whose directory others can enter...
+  CHECK(f.tend({"status"}).code == 64);
+  // ...and uses it again once the directory is private.
+  ::chmod((f.run + "/tend").c_str(), 0700);
+  CHECK(f.tend({"status"}).code == 0);
   CHECK(f.tend({"lock"}).code == 0);
+}
+
+TEST_CASE("the agent is not held by a slow client or a full queue, and starts once",
+          "[process][agent]") {
+  AgentFixture f;
+  Result<VaultHeader> h = Vault::read_header(f.vault);
+  REQUIRE(h.is_ok());
+  auto raw_connect = [&](const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    return fd;
+  };
+  SECTION("a client that trickles its request does not outlast the deadline") {
+    f.unlock("3s");
+    const int fd = raw_connect(f.socket);
+    std::thread trickle([fd] {
+      ::signal(SIGPIPE, SIG_IGN);
+      for (int i = 0; i < 12; ++i) {
+        if (::send(fd, "K", 1, MSG_NOSIGNAL) != 1) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(900));
+      }
+    });
+    CHECK(wait_gone(f.agent, 8));
+    trickle.join();
+    ::close(fd);
+  }
+  SECTION("something listening that never accepts does not hang a command") {
+    ::mkdir((f.run + "/tend").c_str(), 0700);
+    const int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, f.socket.c_str(), sizeof addr.sun_path - 1);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(listener, 0) == 0);
+    const int filler = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    (void)::connect(filler, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    test::ProcResult r = test::run_process(
+        {kTend, "status"},
+        [&] {
+          auto e = f.env;
+          e["TEND_PASSPHRASE"] = test::kPassphrase;
+          return e;
+        }(),
+        "", 20000);
+    CHECK(r.code == 0);  // not killed: the agent was passed over at once
+    ::close(filler);
+    ::close(listener);
+  }
+  SECTION("two tend unlock at once start one agent") {
+    test::ProcResult a, b;
+    std::thread first([&] { a = f.with_passphrase({"unlock", "--json"}); });
+    b = f.with_passphrase({"unlock", "--json"});
+    first.join();
+    REQUIRE(a.code == 0);
+    REQUIRE(b.code == 0);
+    const Json ja = *parse_json(a.out, "a"), jb = *parse_json(b.out, "b");
+    CHECK(ja["pid"] == jb["pid"]);
+    CHECK(ja["already"] != jb["already"]);
+    f.agent = ja["pid"].get<pid_t>();
+    CHECK(f.tend({"lock"}).code == 0);
+    CHECK(wait_gone(f.agent, 5));
+  }
 }

@@ -499,6 +499,14 @@ TEST_CASE("a passphrase command: the first line it prints, and its failures said
                 "tend: error: --passphrase-command has a character"},
            Case{"printf $(cat /etc/hostname)", 64, "tend: error: --passphrase-command may not use"},
            Case{"printf 'not it\\n'", 77, "tend: error: cannot open vault: wrong passphrase\n"},
+           // Prints forever: the first line is taken, the rest cut off.
+           Case{"yes", 77, "tend: error: cannot open vault: wrong passphrase\n"},
+           Case{"head -c 5000 /dev/zero", 65,
+                "tend: error: the passphrase command's output is longer than 1024 bytes\n"},
+           // Prints, then neither exits nor lets go: ended after a grace period.
+           Case{"sh -c 'echo pw; exec >&-; sleep 60'", 74,
+                "tend: error: the passphrase command 'sh' did not exit after printing the "
+                "passphrase; tend ended it\n"},
        }) {
     INFO(c.command);
     test::CliResult r = tend_cli({"--passphrase-command", c.command, "mood", "add", "5"}, env);
