@@ -20,7 +20,8 @@ Status validate_app_session(const AppSession& s) {
 
 Result<std::int64_t> add_app_session(Db& db, const AppSession& s, std::int64_t now) {
   Result<Statement> st = db.prepare(
-      "INSERT INTO app_session (app, category, feature, at, utc_offset, duration_s, title, created)"
+      "INSERT OR FAIL INTO app_session (app, category, feature, at, utc_offset, duration_s, title,"
+      " created)"
       " VALUES (?, ?, ?, ?, ?, ?, ?, ?);");
   if (!st.is_ok()) return st.status();
   auto opt = [](const std::optional<std::string>& v) {
@@ -34,7 +35,9 @@ Result<std::int64_t> add_app_session(Db& db, const AppSession& s, std::int64_t n
       .bind(6, s.duration_s)
       .bind(7, opt(s.title))
       .bind(8, now);
-  // A single INSERT is its own transaction.
+  // A single INSERT is its own transaction. OR FAIL: the row and its rollup
+  // need no statement journal (schema.cpp), and a failed constraint fails
+  // before anything is written.
   Status status = st->run();
   if (!status.is_ok()) return status.with_context("cannot log app session");
   return db.last_insert_rowid();

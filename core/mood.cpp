@@ -102,7 +102,7 @@ Result<std::int64_t> add_mood(Db& db, const MoodEntry& e, std::int64_t now) {
   Result<Transaction> tx = Transaction::begin(db);
   if (!tx.is_ok()) return tx.status();
   Result<Statement> st = db.prepare(
-      "INSERT INTO mood (at, utc_offset, score, energy, note, private, created)"
+      "INSERT OR FAIL INTO mood (at, utc_offset, score, energy, note, private, created)"
       " VALUES (?, ?, ?, ?, ?, ?, ?);");
   if (!st.is_ok()) return st.status();
   bind_fields(*st, e);

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -109,6 +110,9 @@ CREATE TABLE pending_output (
 )sql",
     // 4 -> 5: daily rollups, kept by triggers in the transaction of every write
     // to mood and app_session (whatever writes it), so no read recomputes them.
+    // No trigger statement relies on a conflict being ignored: tend inserts with
+    // INSERT OR FAIL, which the trigger body inherits, so that SQLite needs no
+    // statement journal (which SQLCipher would encrypt page by page, per insert).
     // A day is the entry's local date (UTC seconds plus its own offset, floored
     // to whole days since 1970-01-01). An insert adds to its day; an edit or a
     // delete recomputes the days it touches from the rows of those days, found
@@ -137,7 +141,8 @@ CREATE TABLE full_check (
 );
 
 CREATE TRIGGER mood_day_insert AFTER INSERT ON mood BEGIN
-  INSERT OR IGNORE INTO mood_day VALUES ({day:NEW}, 0, 0, 0, NEW.score, NEW.score);
+  INSERT INTO mood_day SELECT {day:NEW}, 0, 0, 0, NEW.score, NEW.score
+  WHERE NOT EXISTS (SELECT 1 FROM mood_day WHERE day = {day:NEW});
   UPDATE mood_day SET entries = entries + 1, private = private + NEW.private,
     score_sum = score_sum + NEW.score, score_min = min(score_min, NEW.score),
     score_max = max(score_max, NEW.score)
@@ -152,7 +157,8 @@ CREATE TRIGGER mood_day_update AFTER UPDATE OF at, utc_offset, score, private ON
 END;
 
 CREATE TRIGGER app_day_insert AFTER INSERT ON app_session BEGIN
-  INSERT OR IGNORE INTO app_day VALUES ({day:NEW}, NEW.app, 0, 0);
+  INSERT INTO app_day SELECT {day:NEW}, NEW.app, 0, 0
+  WHERE NOT EXISTS (SELECT 1 FROM app_day WHERE day = {day:NEW} AND app = NEW.app);
   UPDATE app_day SET sessions = sessions + 1, seconds = seconds + NEW.duration_s
   WHERE day = {day:NEW} AND app = NEW.app;
 END;
@@ -286,19 +292,51 @@ Result<std::vector<std::string>> schema_rows(Db& db) {
   return rows;
 }
 
-// Rows of `stored` EXCEPT `computed`, and the reverse: "<what> on <day>".
-Status collect_differences(Db& db, const std::string& stored, const std::string& computed,
+// The days from the earliest to the latest of `table`'s rows and its rollup's.
+Result<std::pair<std::int64_t, std::int64_t>> day_span(Db& db, std::string_view table,
+                                                       std::string_view rollup) {
+  Result<Statement> st =
+      db.prepare(fmt::format("SELECT (SELECT min(at) FROM {0}), (SELECT max(at) FROM {0}),"
+                             " (SELECT min(day) FROM {1}), (SELECT max(day) FROM {1});",
+                             table, rollup));
+  if (!st.is_ok()) return st.status();
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  std::int64_t lo = INT64_MAX, hi = INT64_MIN;
+  if (!st->is_null(0)) {
+    lo = st->int64(0) / 86400 - 2;
+    hi = st->int64(1) / 86400 + 2;
+  }
+  if (!st->is_null(2)) {
+    lo = std::min(lo, st->int64(2));
+    hi = std::max(hi, st->int64(3));
+  }
+  return std::pair{lo, hi};
+}
+
+// Rows of `stored` EXCEPT `computed`, and the reverse: "<what> on <day>". Both
+// are templates over {lo} and {hi}, and are compared a few weeks at a time, so
+// that recomputing years of sessions never sorts them all in memory at once.
+Status collect_differences(Db& db, std::pair<std::int64_t, std::int64_t> span,
+                           const std::string& stored, const std::string& computed,
                            std::string_view what, std::size_t max, std::vector<std::string>* out) {
-  for (const auto& [a, b, how] : {std::tuple{stored, computed, "stored but not in the entries"},
-                                  std::tuple{computed, stored, "missing or wrong"}}) {
-    Result<Statement> st =
-        db.prepare(fmt::format("SELECT DISTINCT day FROM ({} EXCEPT {}) ORDER BY day;", a, b));
-    if (!st.is_ok()) return st.status();
-    for (;;) {
-      Result<bool> row = st->step();
-      if (!row.is_ok()) return row.status();
-      if (!*row || out->size() >= max) break;
-      out->push_back(fmt::format("{} on {}: {}", what, format_day(st->int64(0)), how));
+  constexpr std::int64_t kChunkDays = 32;
+  for (std::int64_t lo = span.first; lo <= span.second && out->size() < max; lo += kChunkDays) {
+    const std::int64_t hi = lo + kChunkDays - 1;
+    const std::string a = fmt::format(fmt::runtime(stored), fmt::arg("lo", lo), fmt::arg("hi", hi));
+    const std::string b =
+        fmt::format(fmt::runtime(computed), fmt::arg("lo", lo), fmt::arg("hi", hi));
+    for (const auto& [x, y, how] : {std::tuple{a, b, "stored but not in the entries"},
+                                    std::tuple{b, a, "missing or wrong"}}) {
+      Result<Statement> st =
+          db.prepare(fmt::format("SELECT DISTINCT day FROM ({} EXCEPT {}) ORDER BY day;", x, y));
+      if (!st.is_ok()) return st.status();
+      for (;;) {
+        Result<bool> row = st->step();
+        if (!row.is_ok()) return row.status();
+        if (!*row || out->size() >= max) break;
+        out->push_back(fmt::format("{} on {}: {}", what, format_day(st->int64(0)), how));
+      }
     }
   }
   return Status::ok();
@@ -335,17 +373,31 @@ Result<std::vector<std::string>> schema_differences(Db& db) {
 
 Result<std::vector<std::string>> rollup_differences(Db& db, std::size_t max) {
   std::vector<std::string> out;
+  // Rows of days lo..hi, through the `at` index (offsets are within +-18 h).
+  const auto rows_of = [](std::string_view table) {
+    return fmt::format(
+        "{0}.at BETWEEN {{lo}} * 86400 - 64800 AND {{hi}} * 86400 + 86400 + 64800"
+        " AND {1} BETWEEN {{lo}} AND {{hi}}",
+        table, day_of(table));
+  };
+  Result<std::pair<std::int64_t, std::int64_t>> span = day_span(db, "mood", "mood_day");
+  if (!span.is_ok()) return span.status();
   Status s = collect_differences(
-      db, "SELECT day, entries, private, score_sum, score_min, score_max FROM mood_day",
+      db, *span,
+      "SELECT day, entries, private, score_sum, score_min, score_max FROM mood_day"
+      " WHERE day BETWEEN {lo} AND {hi}",
       fmt::format("SELECT {} AS day, count(*), sum(private), sum(score), min(score), max(score)"
-                  " FROM mood GROUP BY 1",
-                  day_of("mood")),
+                  " FROM mood WHERE {} GROUP BY 1",
+                  day_of("mood"), rows_of("mood")),
       "mood rollup", max, &out);
   if (!s.is_ok()) return s;
+  span = day_span(db, "app_session", "app_day");
+  if (!span.is_ok()) return span.status();
   s = collect_differences(
-      db, "SELECT day, app, sessions, seconds FROM app_day",
-      fmt::format("SELECT {} AS day, app, count(*), sum(duration_s) FROM app_session GROUP BY 1, 2",
-                  day_of("app_session")),
+      db, *span, "SELECT day, app, sessions, seconds FROM app_day WHERE day BETWEEN {lo} AND {hi}",
+      fmt::format("SELECT {} AS day, app, count(*), sum(duration_s) FROM app_session"
+                  " WHERE {} GROUP BY 1, 2",
+                  day_of("app_session"), rows_of("app_session")),
       "app rollup", max, &out);
   if (!s.is_ok()) return s;
   return out;
