@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -338,7 +339,14 @@ Result<AgentInfo> start_agent(const AgentPlace& place, const Vault& vault, std::
   }
 
   Agent agent;
-  agent.vault_dir = vault.paths().dir;
+  // Absolute: the agent leaves the caller's working directory.
+  char* real = ::realpath(vault.paths().dir.c_str(), nullptr);
+  if (real == nullptr) {
+    return io_error(
+        fmt::format("cannot resolve {}: {}", quote(vault.paths().dir, 120), std::strerror(errno)));
+  }
+  agent.vault_dir = real;
+  std::free(real);
   agent.vault_id = id;
   agent.passphrase_slot = vault.header().slot(SlotKind::kPassphrase)->wrapped;
   agent.until = now + seconds;

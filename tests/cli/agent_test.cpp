@@ -165,6 +165,19 @@ TEST_CASE("the agent ends at its deadline, on SIGTERM, and when the passphrase c
     CHECK_FALSE(exists(f.socket));
     expect_locked(f);
   }
+  SECTION("not before: an agent started with a relative --vault keeps finding it") {
+    std::map<std::string, std::string> env = f.env;
+    env["TEND_PASSPHRASE"] = test::kPassphrase;
+    test::ProcResult r = test::run_process(
+        {"sh", "-c", "cd \"$0\" && exec \"$1\" --vault vault unlock --json", f.dir.path(), kTend},
+        env);
+    REQUIRE(r.code == 0);
+    f.agent = (*parse_json(r.out, "unlock"))["pid"].get<pid_t>();
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // past its first look at vault.json
+    CHECK_FALSE(gone(f.agent));
+    CHECK(f.tend({"status"}).code == 0);
+    CHECK(f.tend({"lock"}).code == 0);
+  }
   SECTION("SIGTERM") {
     f.unlock("10m");
     REQUIRE(::kill(f.agent, SIGTERM) == 0);
