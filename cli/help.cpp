@@ -334,21 +334,31 @@ std::string man_page(std::string_view version, std::string_view cli_md) {
   return m;
 }
 
-std::string bash_completion() {
-  const auto w = words();
-  const ValueOptions vo = value_options();
-  std::string top;
-  for (const auto& [first, subs] : w) top += (top.empty() ? "" : " ") + first;
-  std::string sub_cases, option_cases;
-  for (const auto& [first, subs] : w) {
+// What both completions list: the first words, and a shell `case` arm per
+// command group (its second words) and per command (its options), each arm
+// written by the shell's own pattern: {0} the word, {1} the space-separated list.
+struct CompletionCases {
+  std::string top, sub_cases, option_cases;
+};
+CompletionCases completion_cases(std::string_view sub_arm, std::string_view option_arm) {
+  CompletionCases out;
+  for (const auto& [first, subs] : words()) {
+    out.top += (out.top.empty() ? "" : " ") + first;
     if (subs.empty()) continue;
     std::string list;
     for (const std::string& s : subs) list += (list.empty() ? "" : " ") + s;
-    sub_cases += fmt::format("    {}) subs=\"{}\" ;;\n", first, list);
+    out.sub_cases += fmt::format(fmt::runtime(sub_arm), first, list);
   }
   for (const Command& c : commands()) {
-    option_cases += fmt::format("    \"{}\") opts=\"{}\" ;;\n", c.name, option_names(c));
+    out.option_cases += fmt::format(fmt::runtime(option_arm), c.name, option_names(c));
   }
+  return out;
+}
+
+std::string bash_completion() {
+  const ValueOptions vo = value_options();
+  const auto [top, sub_cases, option_cases] =
+      completion_cases("    {}) subs=\"{}\" ;;\n", "    \"{}\") opts=\"{}\" ;;\n");
   return fmt::format(R"(# bash completion for tend, generated from its command table.
 _tend() {{
   local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
@@ -395,20 +405,9 @@ complete -F _tend tend
 }
 
 std::string zsh_completion() {
-  const auto w = words();
   const ValueOptions vo = value_options();
-  std::string top;
-  for (const auto& [first, subs] : w) top += (top.empty() ? "" : " ") + first;
-  std::string sub_cases, option_cases;
-  for (const auto& [first, subs] : w) {
-    if (subs.empty()) continue;
-    std::string list;
-    for (const std::string& s : subs) list += (list.empty() ? "" : " ") + s;
-    sub_cases += fmt::format("    ({}) subs=({}) ;;\n", first, list);
-  }
-  for (const Command& c : commands()) {
-    option_cases += fmt::format("    ('{}') opts=({}) ;;\n", c.name, option_names(c));
-  }
+  const auto [top, sub_cases, option_cases] =
+      completion_cases("    ({}) subs=({}) ;;\n", "    ('{}') opts=({}) ;;\n");
   return fmt::format(R"(#compdef tend
 # zsh completion for tend, generated from its command table.
 _tend() {{

@@ -49,19 +49,25 @@ Result<CheckPart> check_pages(Db& db) {
   return part;
 }
 
-Result<CheckPart> check_schema(Db& db) {
-  CheckPart part{"schema", false, "", {}};
-  Result<std::vector<std::string>> diff = schema_differences(db);
-  if (!diff.is_ok()) {
-    if (!is_damage(diff.status())) return diff.status();
-    part.problems.push_back(diff.status().message());
+// A part whose problems come as a list (empty: sound); damage while reading
+// is its one problem.
+Result<CheckPart> listed_part(std::string name, Result<std::vector<std::string>> problems,
+                              std::string sound) {
+  CheckPart part{std::move(name), false, "", {}};
+  if (!problems.is_ok()) {
+    if (!is_damage(problems.status())) return problems.status();
+    part.problems.push_back(problems.status().message());
   } else {
-    part.problems = std::move(diff).value();
+    part.problems = std::move(problems).value();
   }
   part.ok = part.problems.empty();
-  part.detail = part.ok ? fmt::format("version {}, as this tend makes it", current_schema_version())
-                        : part.problems.front();
+  part.detail = part.ok ? std::move(sound) : part.problems.front();
   return part;
+}
+
+Result<CheckPart> check_schema(Db& db) {
+  return listed_part("schema", schema_differences(db),
+                     fmt::format("version {}, as this tend makes it", current_schema_version()));
 }
 
 Result<CheckPart> check_audit(Vault& vault) {
@@ -105,18 +111,8 @@ Result<CheckPart> check_audit(Vault& vault) {
 }
 
 Result<CheckPart> check_rollups(Db& db) {
-  CheckPart part{"rollups", false, "", {}};
-  Result<std::vector<std::string>> diff = rollup_differences(db, kMaxProblems);
-  if (!diff.is_ok()) {
-    if (!is_damage(diff.status())) return diff.status();
-    part.problems.push_back(diff.status().message());
-  } else {
-    part.problems = std::move(diff).value();
-  }
-  part.ok = part.problems.empty();
-  part.detail = part.ok ? "daily mood and app use equal a recomputation from the entries"
-                        : part.problems.front();
-  return part;
+  return listed_part("rollups", rollup_differences(db, kMaxProblems),
+                     "daily mood and app use equal a recomputation from the entries");
 }
 
 Status record(Db& db, std::int64_t now, bool ok) {
