@@ -295,11 +295,12 @@ int main(int argc, char** argv) {
         {"read one year of raw rows (export's read), " + name,
          best_of(3,
                  [&] {
-                   (void)list_mood(key_source->db(), {year.from, std::nullopt, {}, {}, {}});
+                   (void)list_mood(key_source->db(),
+                                   MoodQuery{year.from, std::nullopt, {}, {}, {}, {}, {}});
                    (void)list_app_sessions(key_source->db(), year);
                  }),
          best_of(3, [&] {
-           (void)list_mood(plain, {year.from, std::nullopt, {}, {}, {}});
+           (void)list_mood(plain, MoodQuery{year.from, std::nullopt, {}, {}, {}, {}, {}});
            (void)list_app_sessions(plain, year);
          })});
   }
@@ -333,7 +334,7 @@ int main(int argc, char** argv) {
 
     Db plain = open_plain(big_dir + "-plain.db");
     const double read_s = best_of(3, [&] {
-      (void)list_mood(plain, {g.from, std::nullopt, {}, {}, {}});
+      (void)list_mood(plain, MoodQuery{g.from, std::nullopt, {}, {}, {}, {}, {}});
       AppQuery q;
       q.from = g.from;
       (void)list_app_sessions(plain, q);

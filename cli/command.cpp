@@ -54,7 +54,58 @@ Result<std::int64_t> parse_int(const std::string& text, const char* what, std::i
 Result<EntryId> parse_entry_id(const Invocation& in) {
   Result<std::int64_t> id = parse_int(in.args()[0], "id", 1, INT64_MAX);
   if (!id.is_ok()) return id.status();
-  return EntryId{*id};
+  return EntryId{*id, {}};
+}
+
+Result<EntryId> parse_entry_to_remove(const Invocation& in) {
+  Result<EntryId> r = parse_entry_id(in);
+  if (!r.is_ok() || in.flag("yes")) return r;
+  // Asked before anything is unlocked: without a terminal, say so at once.
+  if (!in.io().has_terminal || !in.io().read_terminal_line) {
+    return usage_error("deleting for good needs a confirmation, and there is no terminal to ask",
+                       "add --yes to delete without asking");
+  }
+  Io& io = in.io();
+  r->confirm = [&io](const std::string& what) {
+    Result<std::string> answer =
+        io.read_terminal_line(fmt::format("Delete {} for good? [y/N] ", what));
+    return answer.is_ok() && (*answer == "y" || *answer == "Y" || *answer == "yes");
+  };
+  return r;
+}
+
+Status parse_window(const Invocation& in, std::optional<std::int64_t>* from,
+                    std::optional<std::int64_t>* until, bool with_on) {
+  if (with_on) {
+    if (auto on = in.opt<std::string>("on")) {
+      if (in.has("from") || in.has("until")) {
+        return usage_error("--on and --from/--until conflict; give one");
+      }
+      Result<Instant> a = parse_when(*on, in.now(), TimeRole::kRangeStart);
+      if (!a.is_ok()) return a.status().with_context("--on");
+      Result<Instant> b = parse_when(*on, in.now(), TimeRole::kRangeEnd);
+      if (!b.is_ok()) return b.status().with_context("--on");
+      *from = a->utc;
+      *until = b->utc;
+      return Status::ok();
+    }
+  }
+  Result<std::optional<std::int64_t>> f = in.time("from", TimeRole::kRangeStart);
+  if (!f.is_ok()) return f.status();
+  Result<std::optional<std::int64_t>> u = in.time("until", TimeRole::kRangeEnd);
+  if (!u.is_ok()) return u.status();
+  *from = *f;
+  *until = *u;
+  if (*from && *until && **from > **until) return usage_error("--from is later than --until");
+  return Status::ok();
+}
+
+Result<std::optional<std::int64_t>> parse_limit(const Invocation& in) {
+  auto limit = in.opt<std::string>("limit");
+  if (!limit) return std::optional<std::int64_t>();
+  Result<std::int64_t> n = parse_int(*limit, "limit", 1, 1000000000);
+  if (!n.is_ok()) return n.status();
+  return std::optional<std::int64_t>(*n);
 }
 
 void global_options(po::options_description& d) {

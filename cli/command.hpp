@@ -169,6 +169,8 @@ struct Command {
   // What to say when more arguments come than the command takes (a note typed
   // without --note, say); empty for the general hint.
   std::string_view extra_args_hint;
+  // A listing that may be long: on a terminal its text goes through the pager.
+  bool paged = false;
 };
 
 std::span<const Command> commands();
@@ -187,6 +189,11 @@ void unlock(boost::program_options::options_description&);
 void mood_add(boost::program_options::options_description&);
 void mood_list(boost::program_options::options_description&);
 void mood_edit(boost::program_options::options_description&);
+void mood_rm(boost::program_options::options_description&);
+void app_edit(boost::program_options::options_description&);
+void checkin(boost::program_options::options_description&);
+void checkin_list(boost::program_options::options_description&);
+void report(boost::program_options::options_description&);
 void app_log(boost::program_options::options_description&);
 void app_list(boost::program_options::options_description&);
 void grant_add(boost::program_options::options_description&);
@@ -213,6 +220,12 @@ Action mood_add();
 Action mood_list();
 Action mood_edit();
 Action mood_rm();
+Action mood_show();
+Action app_show();
+Action app_edit();
+Action checkin();
+Action checkin_list();
+Action report();
 Action app_log();
 Action app_list();
 Action app_rm();
@@ -230,8 +243,16 @@ Action audit_verify();
 }  // namespace actions
 
 // Parsing helpers shared by the groups.
-// The entry id of `tend mood rm ID` and `tend app rm ID`.
+// The entry id of `tend mood show ID` and `tend app show ID`.
 Result<EntryId> parse_entry_id(const Invocation& in);
+// The entry id of `tend mood rm ID` and `tend app rm ID`, with the question
+// asked before deleting: on a terminal unless --yes; without one, --yes is required.
+Result<EntryId> parse_entry_to_remove(const Invocation& in);
+// --from and --until (and --on DATE, when `with_on`), in order.
+Status parse_window(const Invocation& in, std::optional<std::int64_t>* from,
+                    std::optional<std::int64_t>* until, bool with_on);
+// --limit N (or -n N).
+Result<std::optional<std::int64_t>> parse_limit(const Invocation& in);
 // A whole decimal number within [lo, hi]; `what` names it, the text is never repeated.
 Result<std::int64_t> parse_int(const std::string& text, const char* what, std::int64_t lo,
                                std::int64_t hi);

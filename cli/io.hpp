@@ -20,6 +20,16 @@ struct Io {
   std::function<std::int64_t()> now;
   // Reads one secret line from the user's terminal with echo off (prompt shown).
   std::function<Result<SecretBytes>(const std::string& prompt)> read_terminal_secret;
+  // Reads one line from the user's terminal with echo on (prompt shown): a
+  // confirmation, a check-in answer. An error when there is none, or at its end.
+  std::function<Result<std::string>(const std::string& prompt)> read_terminal_line;
+  // Writes a note in the user's editor, starting from `initial` (cli/editor.hpp);
+  // nullopt when the buffer was left unchanged or emptied.
+  std::function<Result<std::optional<std::string>>(const std::string& initial)> edit_text;
+  // Whether edit_text can run here (a tmpfs for its file), asked before unlocking.
+  std::function<Status()> editor_ready;
+  // Shows text through $PAGER (default less -FRX); false if no pager ran.
+  std::function<bool(const std::string& text)> page;
   // All of standard input, refusing more than `max_bytes` (for `--note-file -`).
   std::function<Result<std::string>(std::size_t max_bytes)> read_stdin;
   // Whether a terminal is there to ask (otherwise a passphrase source is required).

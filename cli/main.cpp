@@ -9,6 +9,8 @@
 #include <ctime>
 #include <iostream>
 
+#include "cli/editor.hpp"
+#include "cli/pager.hpp"
 #include "cli/passphrase.hpp"
 #include "cli/run.hpp"
 
@@ -27,6 +29,14 @@ int main(int argc, char** argv) {
   io.getenv = [](const char* name) -> const char* { return std::getenv(name); };
   io.now = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
   io.read_terminal_secret = tend::cli::read_terminal_secret;
+  io.read_terminal_line = tend::cli::read_terminal_line;
+  io.edit_text = [&io](const std::string& initial) {
+    return tend::cli::edit_in_editor(io.getenv, initial);
+  };
+  io.editor_ready = [&io] { return tend::cli::editor_dir(io.getenv).status(); };
+  io.page = [&io](const std::string& text) { return tend::cli::page(io.getenv, text); };
+  // What a tend killed while a note was in its editor left behind.
+  tend::cli::sweep_editor_leftovers(io.getenv);
   io.read_stdin = [](std::size_t max_bytes) -> tend::Result<std::string> {
     std::string in;
     char buf[65536];

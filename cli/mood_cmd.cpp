@@ -1,4 +1,4 @@
-// Mood commands: add, list, edit, rm.
+// Mood commands: add, list, show, edit, rm.
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
@@ -20,7 +20,32 @@ Json entry_json(const MoodEntry& e, const Printer& p) {
           {"energy", e.energy ? Json(*e.energy) : Json(nullptr)},
           {"tags", e.tags},
           {"note", e.note ? Json(*e.note) : Json(nullptr)},
-          {"private", e.is_private}};
+          {"private", e.is_private},
+          {"created", e.created ? Json(p.iso(e.created)) : Json(nullptr)},
+          {"created_unix", e.created ? Json(e.created) : Json(nullptr)},
+          {"edited", e.edited ? Json(p.iso(*e.edited)) : Json(nullptr)},
+          {"edited_unix", e.edited ? Json(*e.edited) : Json(nullptr)}};
+}
+
+// --edit / --edit-note: the note is written in the editor once the vault is open.
+Status editor_note(const Invocation& in, const char* flag,
+                   std::function<Result<std::optional<std::string>>(const std::string&)>* out) {
+  if (!in.flag(flag)) return Status::ok();
+  for (const char* other : {"note", "note-file", "no-note"}) {
+    if (in.has(other)) {
+      return usage_error(fmt::format("--{} and --{} conflict; give one", flag, other));
+    }
+  }
+  if (!in.io().has_terminal || !in.io().edit_text) {
+    return usage_error(fmt::format("--{} needs a terminal for the editor", flag),
+                       "give the note with --note TEXT or --note-file -");
+  }
+  if (in.io().editor_ready) {
+    Status ready = in.io().editor_ready();
+    if (!ready.is_ok()) return ready;
+  }
+  *out = in.io().edit_text;
+  return Status::ok();
 }
 
 // A note file's text: CRLF read as LF, the final line break dropped. `-` is
@@ -104,6 +129,8 @@ Result<MoodAdd> parse_mood_add(const Invocation& in) {
   r.entry.is_private = in.flag("private");
   Status s = validate_mood(r.entry);
   if (!s.is_ok()) return s;
+  s = editor_note(in, "edit", &r.edit_note);
+  if (!s.is_ok()) return s;
   return r;
 }
 
@@ -127,20 +154,29 @@ void render_mood_add(const MoodWritten& w, Printer& p) {
 
 Result<MoodQuery> parse_mood_list(const Invocation& in) {
   MoodQuery q;
-  Result<std::optional<std::int64_t>> from = in.time("from", TimeRole::kRangeStart);
-  if (!from.is_ok()) return from.status();
-  Result<std::optional<std::int64_t>> until = in.time("until", TimeRole::kRangeEnd);
-  if (!until.is_ok()) return until.status();
-  q.from = *from;
-  q.until = *until;
-  if (q.from && q.until && *q.from > *q.until) return usage_error("--from is later than --until");
-  if (auto tag = in.opt<std::string>("tag")) q.tag = normalize_tag(*tag);
-  q.contains = in.opt<std::string>("contains");
-  if (auto limit = in.opt<std::string>("limit")) {
-    Result<std::int64_t> n = parse_int(*limit, "limit", 1, 1000000000);
-    if (!n.is_ok()) return n.status();
-    q.limit = *n;
+  Status s = parse_window(in, &q.from, &q.until, true);
+  if (!s.is_ok()) return s;
+  const auto tags = [&](const char* option, std::vector<std::string>* out) -> Status {
+    for (const std::string& t : in.list(option)) {
+      std::string tag = normalize_tag(t);
+      Status c = check_label(tag, "tag", kMaxTagBytes);
+      if (!c.is_ok()) return c.with_context("--" + std::string(option));
+      out->push_back(std::move(tag));
+    }
+    return Status::ok();
+  };
+  for (const auto& [option, list] :
+       {std::pair{"tag", &q.all_tags}, {"any-tag", &q.any_tags}, {"not-tag", &q.not_tags}}) {
+    s = tags(option, list);
+    if (!s.is_ok()) return s;
   }
+  for (const std::string& c : in.list("contains")) {
+    if (c.empty()) return usage_error("--contains needs some text");
+    q.contains.push_back(c);
+  }
+  Result<std::optional<std::int64_t>> limit = parse_limit(in);
+  if (!limit.is_ok()) return limit.status();
+  q.limit = *limit;
   return q;
 }
 
@@ -211,8 +247,10 @@ Result<MoodEdit> parse_mood_edit(const Invocation& in) {
   r.at = *t;
   if (in.flag("private")) r.is_private = true;
   if (in.flag("public")) r.is_private = false;
+  Status ed = editor_note(in, "edit-note", &r.edit_note);
+  if (!ed.is_ok()) return ed;
   if (!r.score && !r.energy && !r.tags && r.add_tags.empty() && r.remove_tags.empty() && !r.note &&
-      !r.at && !r.is_private) {
+      !r.at && !r.is_private && !r.edit_note) {
     return usage_error("nothing to change", "see: tend help mood edit");
   }
   // Every new value is checked before the vault is unlocked: a typo costs no passphrase.
@@ -240,10 +278,41 @@ void render_mood_edit(const MoodWritten& w, Printer& p) {
 
 void render_mood_rm(const Removed& r, Printer& p) {
   if (p.json()) {
-    p.json({{"id", r.id}, {"deleted", true}});
+    p.json({{"id", r.id}, {"deleted", r.deleted}});
   } else {
-    p.text(fmt::format("Deleted mood entry {}.\n", r.id));
+    p.text(fmt::format("{} mood entry {}.\n", r.deleted ? "Deleted" : "Kept", r.id));
   }
+}
+
+// ---- show
+
+void render_mood_show(const MoodEntry& e, Printer& p) {
+  if (p.json()) {
+    p.json(entry_json(e, p));
+    return;
+  }
+  std::string tags;
+  for (const std::string& tag : e.tags) tags += (tags.empty() ? "" : ", ") + tag;
+  std::string out = fmt::format("Mood entry {}\n", e.id);
+  out += fmt::format("  when     {}\n", p.iso(e.at));
+  out += fmt::format("  score    {} of 10\n", e.score);
+  out += fmt::format("  energy   {}\n", e.energy ? fmt::format("{} of 10", *e.energy) : "-");
+  out += fmt::format("  tags     {}\n", tags.empty() ? "-" : tags);
+  out += fmt::format("  private  {}\n", e.is_private ? "yes: never exported" : "no");
+  out += fmt::format("  created  {}\n", e.created ? p.time(e.created) : "-");
+  out += fmt::format("  edited   {}\n", e.edited ? p.time(*e.edited) : "-");
+  if (e.note) {
+    out += "\n";
+    // The note with its own line breaks, each line indented.
+    std::string_view rest = *e.note;
+    while (true) {
+      const std::size_t nl = rest.find('\n');
+      out += "  " + std::string(rest.substr(0, nl)) + "\n";
+      if (nl == std::string_view::npos) break;
+      rest.remove_prefix(nl + 1);
+    }
+  }
+  p.text(out);
 }
 
 }  // namespace
@@ -257,18 +326,31 @@ void mood_add(po::options_description& d) {
       "a tag (repeat for more)")("note", po::value<std::string>()->value_name("TEXT"), "a note")(
       "note-file", po::value<std::string>()->value_name("F"),
       "read the note from F, or standard input with - (64 KiB at most)")(
+      "edit", po::bool_switch(), "write the note in $VISUAL or $EDITOR (on a tmpfs only)")(
       "at", po::value<std::string>()->value_name("WHEN"),
       "when (default now): HH:MM, yesterday, 2026-11-25T08:30, -2h, ...")(
       "private", po::bool_switch(), "never export this entry, whatever a grant says");
 }
 
 void mood_list(po::options_description& d) {
-  d.add_options()("from", po::value<std::string>()->value_name("WHEN"), "entries at or after WHEN")(
+  d.add_options()("from", po::value<std::string>()->value_name("WHEN"),
+                  "entries at or after WHEN (a date, 2026-11, 2026, monday, -1w, -1mo, -1y, ...)")(
       "until", po::value<std::string>()->value_name("WHEN"),
       "entries at or before WHEN (a date means its end)")(
-      "tag", po::value<std::string>()->value_name("T"), "entries with tag T")(
-      "contains", po::value<std::string>()->value_name("TEXT"), "entries whose note contains TEXT")(
-      "limit", po::value<std::string>()->value_name("N"), "only the N most recent");
+      "on", po::value<std::string>()->value_name("DATE"), "entries of one day (or month, or year)")(
+      "tag", po::value<std::vector<std::string>>()->composing()->value_name("T"),
+      "entries with tag T (repeat: all of them; @T is T)")(
+      "any-tag", po::value<std::vector<std::string>>()->composing()->value_name("T"),
+      "entries with at least one of these tags (repeat)")(
+      "not-tag", po::value<std::vector<std::string>>()->composing()->value_name("T"),
+      "entries without tag T (repeat)")(
+      "contains", po::value<std::vector<std::string>>()->composing()->value_name("TEXT"),
+      "entries whose note contains TEXT, in any case (repeat: all of them)")(
+      "limit,n", po::value<std::string>()->value_name("N"), "only the N most recent");
+}
+
+void mood_rm(po::options_description& d) {
+  d.add_options()("yes,y", po::bool_switch(), "delete without asking (for scripts)");
 }
 
 void mood_edit(po::options_description& d) {
@@ -285,6 +367,7 @@ void mood_edit(po::options_description& d) {
       "note-file", po::value<std::string>()->value_name("F"),
       "replace the note with F's text (- for standard input)")("no-note", po::bool_switch(),
                                                                "remove the note")(
+      "edit-note", po::bool_switch(), "rewrite the note in $VISUAL or $EDITOR (on a tmpfs only)")(
       "at", po::value<std::string>()->value_name("WHEN"), "a new time")(
       "private", po::bool_switch(), "mark private")(
       "public", po::bool_switch(), "mark shareable (logged: an entry may now leave under a grant)");
@@ -303,7 +386,10 @@ Action mood_edit() {
   return unlocked(parse_mood_edit, tend::mood_edit, render_mood_edit);
 }
 Action mood_rm() {
-  return unlocked(parse_entry_id, tend::mood_rm, render_mood_rm);
+  return unlocked(parse_entry_to_remove, tend::mood_rm, render_mood_rm);
+}
+Action mood_show() {
+  return unlocked(parse_entry_id, tend::mood_show, render_mood_show);
 }
 }  // namespace actions
 

@@ -87,6 +87,27 @@ Result<SecretBytes> read_terminal_secret(const std::string& prompt) {
   return read_secret_line(fd.get(), "passphrase");
 }
 
+Result<std::string> read_terminal_line(const std::string& prompt) {
+  const fs::UniqueFd fd(::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) return not_found("no terminal to ask");
+  (void)!::write(fd.get(), prompt.data(), prompt.size());
+  std::string line;
+  for (;;) {
+    char c = 0;
+    const ssize_t n = ::read(fd.get(), &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error(fmt::format("cannot read the terminal: {}", std::strerror(errno)));
+    if (n == 0) {
+      if (line.empty()) return io_error("the terminal closed (end of input)");
+      break;
+    }
+    if (c == '\n') break;
+    if (line.size() < 1024) line += c;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
 Result<SecretBytes> run_passphrase_command(const std::string& command_line) {
   // Split by the C library's shell word expansion (quotes, escapes, $VAR, ~),
   // with command substitution refused; no shell runs.

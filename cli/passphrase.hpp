@@ -23,6 +23,8 @@ Result<SecretBytes> read_secret_file(const std::string& path, const std::string&
 // Asks on /dev/tty with echo off (restored by an RAII guard, also on signals
 // that unwind); kNotFound if there is no terminal.
 Result<SecretBytes> read_terminal_secret(const std::string& prompt);
+// One line from /dev/tty with echo on, for confirmations and answers.
+Result<std::string> read_terminal_line(const std::string& prompt);
 
 // The first line a command prints (as restic's --password-command): the
 // command line is split into words as a shell would (wordexp(3), without

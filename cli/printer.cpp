@@ -82,4 +82,10 @@ void Printer::table(const Table& t, bool has_times) {
   t.print(*io_.out, io_.columns);
 }
 
+bool Printer::colour() const {
+  if (json_ || io_.columns <= 0) return false;
+  const char* no = io_.getenv ? io_.getenv("NO_COLOR") : nullptr;
+  return no == nullptr || no[0] == '\0';
+}
+
 }  // namespace tend::cli

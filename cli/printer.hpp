@@ -48,6 +48,8 @@ class Printer {
   void table(const Table& t, bool has_times);
 
   std::ostream& out() const { return *io_.out; }
+  // Whether text may be coloured: stdout is a terminal and NO_COLOR is unset or empty.
+  bool colour() const;
 
  private:
   std::string zone_line() const;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <ostream>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -236,6 +237,11 @@ int help(const std::vector<std::string>& args, const std::vector<std::size_t>& w
 Result<const Command*> lookup(const std::vector<std::string>& args,
                               const std::vector<std::size_t>& words, std::size_t* used) {
   const std::string& first = args[words[0]];
+  // A word can be a command and a group both (tend checkin, tend checkin list).
+  if (words.size() >= 2) {
+    *used = 2;
+    if (const Command* c = find_command(first + " " + args[words[1]])) return c;
+  }
   *used = 1;
   if (const Command* c = find_command(first)) return c;
   const std::vector<std::string> subs = sub_words(first);
@@ -358,7 +364,16 @@ int dispatch(const std::vector<std::string>& args, Io& io) {
       return fail(io, s);
     }
   }
+  // A long listing on a terminal is shown through the pager, once it is whole.
+  const bool paged = cmd.paged && io.columns > 0 && !printer.json() && io.page;
+  std::ostringstream held;
+  std::ostream* const out = io.out;
+  if (paged) io.out = &held;
   Status s = (*step)(session, printer);
+  if (paged) {
+    io.out = out;
+    if (!held.str().empty() && !io.page(held.str())) *out << held.str();
+  }
   if (s.kind() == ErrorKind::kClockBehind && !s.is_ok()) {
     // Another tend may have appended while this one waited for the vault: a
     // fresh reading of the clock tells that from a clock that went back.

@@ -1,5 +1,8 @@
 #include "core/app_use.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include <fmt/format.h>
 
 #include "core/text.hpp"
@@ -43,36 +46,78 @@ Result<std::int64_t> add_app_session(Db& db, const AppSession& s, std::int64_t n
   return db.last_insert_rowid();
 }
 
+namespace {
+
+constexpr const char* kSelect =
+    "SELECT id, app, category, feature, at, utc_offset, duration_s, title, created, edited"
+    " FROM app_session";
+
+AppSession read_row(const Statement& st) {
+  AppSession s;
+  s.id = st.int64(0);
+  s.app = st.text(1);
+  s.category = st.optional_text(2);
+  s.feature = st.optional_text(3);
+  s.start = {st.int64(4), static_cast<std::int32_t>(st.int64(5))};
+  s.duration_s = st.int64(6);
+  s.title = st.optional_text(7);
+  s.created = st.int64(8);
+  s.edited = st.optional_int64(9);
+  return s;
+}
+
+bool same_folded(const std::optional<std::string>& value, const std::string& folded) {
+  return value && fold_case(*value) == folded;
+}
+
+}  // namespace
+
 Result<std::vector<AppSession>> list_app_sessions(Db& db, const AppQuery& q) {
-  std::string sql =
-      "SELECT id, app, category, feature, at, utc_offset, duration_s, title FROM app_session"
-      " WHERE 1";
+  std::string sql = std::string(kSelect) + " WHERE 1";
   if (q.from) sql += " AND at >= ?";
   if (q.until) sql += " AND at <= ?";
-  if (q.app) sql += " AND lower(app) = lower(?)";
-  sql += " ORDER BY at, id;";
+  sql += " ORDER BY at DESC, id DESC;";
   Result<Statement> st = db.prepare(sql);
   if (!st.is_ok()) return st.status();
   int i = 0;
   if (q.from) st->bind(++i, *q.from);
   if (q.until) st->bind(++i, *q.until);
-  if (q.app) st->bind(++i, std::string_view(*q.app));
+  // Names are matched here, after Unicode case folding, which SQLite cannot do.
+  std::vector<std::string> apps;
+  for (const std::string& a : q.apps) apps.push_back(fold_case(a));
+  const std::optional<std::string> category =
+      q.category ? std::optional(fold_case(*q.category)) : std::nullopt;
+  const std::optional<std::string> feature =
+      q.feature ? std::optional(fold_case(*q.feature)) : std::nullopt;
   std::vector<AppSession> out;
   for (;;) {
+    if (q.limit && static_cast<std::int64_t>(out.size()) >= *q.limit) break;
     Result<bool> row = st->step();
     if (!row.is_ok()) return row.status();
     if (!*row) break;
-    AppSession s;
-    s.id = st->int64(0);
-    s.app = st->text(1);
-    s.category = st->optional_text(2);
-    s.feature = st->optional_text(3);
-    s.start = {st->int64(4), static_cast<std::int32_t>(st->int64(5))};
-    s.duration_s = st->int64(6);
-    s.title = st->optional_text(7);
+    AppSession s = read_row(*st);
+    if (!apps.empty() && std::find(apps.begin(), apps.end(), fold_case(s.app)) == apps.end()) {
+      continue;
+    }
+    if (category && !same_folded(s.category, *category)) continue;
+    if (feature && !same_folded(s.feature, *feature)) continue;
     out.push_back(std::move(s));
   }
+  std::reverse(out.begin(), out.end());
   return out;
+}
+
+Result<AppSession> get_app_session(Db& db, std::int64_t id) {
+  Result<Statement> st = db.prepare(std::string(kSelect) + " WHERE id = ?;");
+  if (!st.is_ok()) return st.status();
+  st->bind(1, id);
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  if (!*row) {
+    return not_found(fmt::format("no app session with id {}", id),
+                     "see the ids with: tend app list");
+  }
+  return read_row(*st);
 }
 
 Status remove_app_session(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now) {
@@ -99,23 +144,101 @@ Result<AppLogged> app_log(Vault& vault, const AppLog& request, std::int64_t now)
   Result<std::int64_t> id = add_app_session(vault.db(), request.session, now);
   if (!id.is_ok()) return id.status();
   out.session.id = *id;
+  out.session.created = now;
   return out;
 }
 
 Result<AppListing> app_list(Vault& vault, const AppQuery& query, std::int64_t) {
   Result<std::vector<AppSession>> sessions = list_app_sessions(vault.db(), query);
   if (!sessions.is_ok()) return sessions.status();
-  AppListing out{std::move(sessions).value(), 0};
-  for (const AppSession& s : out.sessions) out.total_seconds += s.duration_s;
+  AppListing out;
+  out.by = query.by;
+  out.count = static_cast<std::int64_t>(sessions->size());
+  for (const AppSession& s : *sessions) out.total_seconds += s.duration_s;
+  if (query.by == AppTotals::kNone) {
+    out.sessions = std::move(sessions).value();
+    return out;
+  }
+  // By app, names that differ only in case are one app, shown as first seen.
+  std::map<std::string, AppTotal> totals;
+  for (const AppSession& s : *sessions) {
+    std::string key;
+    switch (query.by) {
+      case AppTotals::kByApp:
+        key = fold_case(s.app);
+        break;
+      case AppTotals::kByDay:
+        key = format_day(day_number(s.start));
+        break;
+      case AppTotals::kByWeek:
+      case AppTotals::kNone:
+        key = format_iso_week(day_number(s.start));
+        break;
+    }
+    AppTotal& t = totals[key];
+    if (t.key.empty()) t.key = query.by == AppTotals::kByApp ? s.app : key;
+    ++t.sessions;
+    t.seconds += s.duration_s;
+  }
+  for (auto& [key, t] : totals) out.totals.push_back(std::move(t));
+  if (query.by == AppTotals::kByApp) {
+    std::stable_sort(out.totals.begin(), out.totals.end(),
+                     [](const AppTotal& a, const AppTotal& b) { return a.seconds > b.seconds; });
+  }
   return out;
 }
 
 Result<Removed> app_rm(Vault& vault, const EntryId& request, std::int64_t now) {
+  if (request.confirm) {
+    Result<AppSession> s = get_app_session(vault.db(), request.id);
+    if (!s.is_ok()) return s.status();
+    if (!request.confirm(fmt::format("app session {} ({}, {} of {})", s->id,
+                                     format_local(s->start.utc), format_duration(s->duration_s),
+                                     s->app))) {
+      return Removed{request.id, false};
+    }
+  }
   Result<AuditLog> log = vault.audit();
   if (!log.is_ok()) return log.status();
   Status s = remove_app_session(vault.db(), *log, request.id, now);
   if (!s.is_ok()) return s;
   return Removed{request.id};
+}
+
+Result<AppSession> app_show(Vault& vault, const EntryId& request, std::int64_t) {
+  return get_app_session(vault.db(), request.id);
+}
+
+Result<AppLogged> app_edit(Vault& vault, const AppEdit& r, std::int64_t now) {
+  Result<AppSession> current = get_app_session(vault.db(), r.id);
+  if (!current.is_ok()) return current.status();
+  AppSession s = std::move(current).value();
+  if (r.app) s.app = *r.app;
+  if (r.duration_s) s.duration_s = *r.duration_s;
+  if (r.category) s.category = *r.category;
+  if (r.feature) s.feature = *r.feature;
+  if (r.at) s.start = *r.at;
+  Status st = validate_app_session(s);
+  if (!st.is_ok()) return st;
+  Result<Statement> up = vault.db().prepare(
+      "UPDATE app_session SET app = ?, category = ?, feature = ?, at = ?, utc_offset = ?,"
+      " duration_s = ?, edited = ? WHERE id = ?;");
+  if (!up.is_ok()) return up.status();
+  auto opt = [](const std::optional<std::string>& v) {
+    return v ? std::optional<std::string_view>(*v) : std::nullopt;
+  };
+  up->bind(1, std::string_view(s.app))
+      .bind(2, opt(s.category))
+      .bind(3, opt(s.feature))
+      .bind(4, s.start.utc)
+      .bind(5, std::int64_t{s.start.offset_s})
+      .bind(6, s.duration_s)
+      .bind(7, now)
+      .bind(8, s.id);
+  st = up->run();
+  if (!st.is_ok()) return st.with_context("cannot update app session");
+  s.edited = now;
+  return AppLogged{s, r.time_notice};
 }
 
 Result<AppSummary> summarize_app_use(Db& db) {

@@ -16,6 +16,7 @@ constexpr std::string_view kKinds[] = {
     kind::kVaultCreated,   kind::kPassphraseChanged, kind::kRecovered,       kind::kKeyRotated,
     kind::kEntriesDeleted, kind::kEntriesShared,     kind::kImportCompleted, kind::kGrantCreated,
     kind::kGrantRevoked,   kind::kReceiptIssued,     kind::kExportCreated,   kind::kExportRefused,
+    kind::kReportWritten,
 };
 
 }  // namespace

@@ -86,6 +86,7 @@ class Statement {
   Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   Statement& bind(int index, std::optional<std::string_view> text);
   Statement& bind(int index, std::optional<std::int64_t> value);
+  Statement& bind_real(int index, double value);
   Statement& bind_blob(int index, std::span<const std::uint8_t> blob);
   Statement& bind_null(int index);
 
@@ -97,6 +98,7 @@ class Statement {
 
   bool is_null(int column) const;
   std::int64_t int64(int column) const;
+  double real(int column) const;
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;
   std::optional<std::int64_t> optional_int64(int column) const;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -143,14 +144,76 @@ Status emit_app_usage(Db& db, const Grant& g, const RowSink& sink) {
   return Status::ok();
 }
 
+Status emit_alliance(Db& db, const Grant& g, const RowSink& sink) {
+  // Private check-ins never leave, whatever the grant says.
+  Result<Statement> st = db.prepare(
+      "SELECT at, utc_offset, coalesce(app, 'tend'), instrument_id, instrument_version,"
+      " instrument_sha256, answers, score, score_min, score_max FROM checkin WHERE private = 0" +
+      window_sql(g, "at") + " ORDER BY at, id;");
+  if (!st.is_ok()) return st.status();
+  struct Scores {
+    std::int64_t count = 0;
+    double sum = 0, lo = 0, hi = 0;
+  };
+  using Key = std::tuple<std::string, std::string, std::string, std::string>;
+  std::map<Key, Scores> periods;
+  const auto round2 = [](double v) { return std::round(v * 100.0) / 100.0; };
+  const std::string own =
+      "tend's own reflection on the five alliance qualities; not a validated clinical instrument";
+  for (;;) {
+    Result<bool> row = st->step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) break;
+    const Instant at{st->int64(0), static_cast<std::int32_t>(st->int64(1))};
+    const std::string instrument = st->text(3);
+    if (g.granularity != Granularity::kRaw) {
+      Scores& sc = periods[{period_of(at, g.granularity), st->text(2), instrument, st->text(4)}];
+      ++sc.count;
+      sc.sum += st->real(7);
+      sc.lo = st->real(8);
+      sc.hi = st->real(9);
+      continue;
+    }
+    Result<Json> answers = parse_json(st->text(6), "check-in answers");
+    if (!answers.is_ok()) return answers.status();
+    Json r = {{"at", format_iso(at)},
+              {"about", st->text(2)},
+              {"instrument", instrument},
+              {"instrument_version", st->text(4)},
+              {"instrument_sha256", st->text(5)},
+              {"answers", std::move(answers).value()},
+              {"score", round2(st->real(7))},
+              {"score_min", st->real(8)},
+              {"score_max", st->real(9)}};
+    if (instrument == "tend-reflection") r["instrument_note"] = own;
+    Status s = sink(r);
+    if (!s.is_ok()) return s;
+  }
+  for (const auto& [key, sc] : periods) {
+    Json r = {{period_key(g.granularity), std::get<0>(key)},
+              {"about", std::get<1>(key)},
+              {"instrument", std::get<2>(key)},
+              {"instrument_version", std::get<3>(key)},
+              {"count", sc.count},
+              {"mean_score", round2(sc.sum / static_cast<double>(sc.count))},
+              {"score_min", sc.lo},
+              {"score_max", sc.hi}};
+    if (std::get<2>(key) == "tend-reflection") r["instrument_note"] = own;
+    Status s = sink(r);
+    if (!s.is_ok()) return s;
+  }
+  return Status::ok();
+}
+
 Status emit_category(Db& db, const Grant& g, Category category, const RowSink& sink) {
   switch (category) {
     case Category::kMood:
       return emit_mood(db, g, sink);
     case Category::kAppUsage:
       return emit_app_usage(db, g, sink);
-    case Category::kNotes:     // rides inside mood rows
-    case Category::kAlliance:  // no check-ins are recorded yet
+    case Category::kAlliance:
+      return emit_alliance(db, g, sink);
+    case Category::kNotes:  // rides inside mood rows
       break;
   }
   return Status::ok();

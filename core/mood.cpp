@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kSelect =
     "SELECT m.id, m.at, m.utc_offset, m.score, m.energy, m.note, m.private,"
     " (SELECT group_concat(tag, ',') FROM (SELECT tag FROM mood_tag WHERE mood_id = m.id"
-    "  ORDER BY tag)) FROM mood m";
+    "  ORDER BY tag)), m.created, m.edited FROM mood m";
 
 MoodEntry read_row(const Statement& st) {
   MoodEntry e;
@@ -31,6 +31,8 @@ MoodEntry read_row(const Statement& st) {
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
+  e.created = st.int64(8);
+  e.edited = st.optional_int64(9);
   return e;
 }
 
@@ -64,11 +66,8 @@ Status write_tags(Db& db, std::int64_t id, const std::vector<std::string>& tags)
 }  // namespace
 
 std::string normalize_tag(std::string_view tag) {
-  std::string out(tag);
-  std::transform(out.begin(), out.end(), out.begin(), [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  });
-  return out;
+  if (!tag.empty() && tag.front() == '@') tag.remove_prefix(1);
+  return fold_case(tag);
 }
 
 Status validate_mood(MoodEntry& e) {
@@ -79,14 +78,15 @@ Status validate_mood(MoodEntry& e) {
     return usage_error(fmt::format("energy {} is outside 1..10", *e.energy));
   }
   std::set<std::string> tags;
-  for (std::string tag : e.tags) {
+  for (const std::string& given : e.tags) {
+    std::string tag = normalize_tag(given);
     Status s = check_label(tag, "tag", kMaxTagBytes);
     if (!s.is_ok()) return s;
     if (tag.find_first_of(", ") != std::string::npos) {
       // The tag itself is journal content: it stays out of the message.
       return usage_error("a tag contains a comma or space", "give each tag its own --tag");
     }
-    tags.insert(normalize_tag(tag));
+    tags.insert(std::move(tag));
   }
   if (tags.size() > kMaxTags) return usage_error(fmt::format("more than {} tags", kMaxTags));
   e.tags.assign(tags.begin(), tags.end());
@@ -118,28 +118,56 @@ Result<std::int64_t> add_mood(Db& db, const MoodEntry& e, std::int64_t now) {
 }
 
 Result<std::vector<MoodEntry>> list_mood(Db& db, const MoodQuery& q) {
+  const auto in_list = [](std::size_t n) {
+    std::string marks;
+    for (std::size_t i = 0; i < n; ++i) marks += i == 0 ? "?" : ", ?";
+    return marks;
+  };
   std::string sql = std::string(kSelect) + " WHERE 1";
-  if (q.from) sql += " AND m.at >= :from";
-  if (q.until) sql += " AND m.at <= :until";
-  if (q.tag)
-    sql += " AND EXISTS (SELECT 1 FROM mood_tag t WHERE t.mood_id = m.id AND t.tag = :tag)";
-  if (q.contains) sql += " AND instr(lower(m.note), lower(:contains)) > 0";
+  if (q.from) sql += " AND m.at >= ?";
+  if (q.until) sql += " AND m.at <= ?";
+  for (std::size_t i = 0; i < q.all_tags.size(); ++i) {
+    sql += " AND EXISTS (SELECT 1 FROM mood_tag t WHERE t.mood_id = m.id AND t.tag = ?)";
+  }
+  if (!q.any_tags.empty()) {
+    sql += " AND EXISTS (SELECT 1 FROM mood_tag t WHERE t.mood_id = m.id AND t.tag IN (" +
+           in_list(q.any_tags.size()) + "))";
+  }
+  if (!q.not_tags.empty()) {
+    sql += " AND NOT EXISTS (SELECT 1 FROM mood_tag t WHERE t.mood_id = m.id AND t.tag IN (" +
+           in_list(q.not_tags.size()) + "))";
+  }
+  // Text is matched here, after Unicode case folding, which SQLite cannot do;
+  // the limit then counts matches.
+  if (!q.contains.empty()) sql += " AND m.note IS NOT NULL";
   sql += " ORDER BY m.at DESC, m.id DESC";
-  if (q.limit) sql += " LIMIT :limit";
+  if (q.limit && q.contains.empty()) sql += " LIMIT ?";
   Result<Statement> st = db.prepare(sql);
   if (!st.is_ok()) return st.status();
   int i = 0;
   if (q.from) st->bind(++i, *q.from);
   if (q.until) st->bind(++i, *q.until);
-  if (q.tag) st->bind(++i, std::string_view(*q.tag));
-  if (q.contains) st->bind(++i, std::string_view(*q.contains));
-  if (q.limit) st->bind(++i, *q.limit);
+  for (const auto* list : {&q.all_tags, &q.any_tags, &q.not_tags}) {
+    for (const std::string& tag : *list) st->bind(++i, std::string_view(tag));
+  }
+  if (q.limit && q.contains.empty()) st->bind(++i, *q.limit);
+  std::vector<std::string> needles;
+  for (const std::string& c : q.contains) needles.push_back(fold_case(c));
   std::vector<MoodEntry> out;
   for (;;) {
+    if (q.limit && static_cast<std::int64_t>(out.size()) >= *q.limit) break;
     Result<bool> row = st->step();
     if (!row.is_ok()) return row.status();
     if (!*row) break;
-    out.push_back(read_row(*st));
+    MoodEntry e = read_row(*st);
+    if (!needles.empty()) {
+      const std::string note = fold_case(e.note.value_or(""));
+      if (!std::all_of(needles.begin(), needles.end(),
+                       [&](const std::string& n) { return note.find(n) != std::string::npos; })) {
+        continue;
+      }
+    }
+    out.push_back(std::move(e));
   }
   std::reverse(out.begin(), out.end());
   return out;
@@ -169,11 +197,11 @@ Status update_mood(Db& db, AuditLog& audit, const MoodEntry& e, std::int64_t now
     if (!seq.is_ok()) return seq.status();
   }
   Result<Statement> st = db.prepare(
-      "UPDATE mood SET at = ?, utc_offset = ?, score = ?, energy = ?, note = ?, private = ?"
-      " WHERE id = ?;");
+      "UPDATE mood SET at = ?, utc_offset = ?, score = ?, energy = ?, note = ?, private = ?,"
+      " edited = ? WHERE id = ?;");
   if (!st.is_ok()) return st.status();
   bind_fields(*st, e);
-  st->bind(7, e.id);
+  st->bind(7, now).bind(8, e.id);
   Status s = st->run();
   if (!s.is_ok()) return s;
   if (db.changes() == 0) return not_found(fmt::format("no mood entry with id {}", e.id));
@@ -203,9 +231,18 @@ Status remove_mood(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now) {
 
 Result<MoodWritten> mood_add(Vault& vault, const MoodAdd& request, std::int64_t now) {
   MoodWritten out{request.entry, request.time_notice};
-  Result<std::int64_t> id = add_mood(vault.db(), request.entry, now);
+  if (request.edit_note) {
+    Result<std::optional<std::string>> note = request.edit_note(request.entry.note.value_or(""));
+    if (!note.is_ok()) return note.status();
+    if (!*note) return invalid_input("the note was left empty: nothing was logged");
+    out.entry.note = std::move(*note);
+    Status s = validate_mood(out.entry);
+    if (!s.is_ok()) return s;
+  }
+  Result<std::int64_t> id = add_mood(vault.db(), out.entry, now);
   if (!id.is_ok()) return id.status();
   out.entry.id = *id;
+  out.entry.created = now;
   return out;
 }
 
@@ -226,6 +263,12 @@ Result<MoodWritten> mood_edit(Vault& vault, const MoodEdit& r, std::int64_t now)
                        [&](const std::string& gone) { return normalize_tag(gone) == t; });
   });
   if (r.note) e.note = *r.note;
+  if (r.edit_note) {
+    Result<std::optional<std::string>> note = r.edit_note(e.note.value_or(""));
+    if (!note.is_ok()) return note.status();
+    if (!*note) return invalid_input("the note was left unchanged or emptied: nothing was changed");
+    e.note = std::move(*note);
+  }
   if (r.at) e.at = *r.at;
   if (r.is_private) e.is_private = *r.is_private;
   Status s = validate_mood(e);
@@ -234,10 +277,23 @@ Result<MoodWritten> mood_edit(Vault& vault, const MoodEdit& r, std::int64_t now)
   if (!log.is_ok()) return log.status();
   s = update_mood(vault.db(), *log, e, now);
   if (!s.is_ok()) return s;
+  e.edited = now;
   return MoodWritten{e, r.time_notice};
 }
 
+Result<MoodEntry> mood_show(Vault& vault, const EntryId& request, std::int64_t) {
+  return get_mood(vault.db(), request.id);
+}
+
 Result<Removed> mood_rm(Vault& vault, const EntryId& request, std::int64_t now) {
+  if (request.confirm) {
+    Result<MoodEntry> e = get_mood(vault.db(), request.id);
+    if (!e.is_ok()) return e.status();
+    if (!request.confirm(fmt::format("mood entry {} ({}, score {})", e->id, format_local(e->at.utc),
+                                     e->score))) {
+      return Removed{request.id, false};
+    }
+  }
   Result<AuditLog> log = vault.audit();
   if (!log.is_ok()) return log.status();
   Status s = remove_mood(vault.db(), *log, request.id, now);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,17 +27,22 @@ struct MoodEntry {
   std::vector<std::string> tags;  // sorted, unique
   std::optional<std::string> note;
   bool is_private = false;
+  std::int64_t created = 0;            // when it was written, UTC seconds
+  std::optional<std::int64_t> edited;  // when it was last changed
 };
 
 struct MoodQuery {
   std::optional<std::int64_t> from;   // inclusive, UTC seconds
   std::optional<std::int64_t> until;  // inclusive
-  std::optional<std::string> tag;
-  std::optional<std::string> contains;  // case-insensitive for ASCII
-  std::optional<std::int64_t> limit;    // the most recent N
+  std::vector<std::string> all_tags;  // each must be there (normalize_tag()ed)
+  std::vector<std::string> any_tags;  // at least one must be there
+  std::vector<std::string> not_tags;  // none may be there
+  std::vector<std::string> contains;  // each must be in the note, compared fold_case()d
+  std::optional<std::int64_t> limit;  // the most recent N that match
 };
 
-// A tag as it is stored and compared: ASCII letters lowercased.
+// A tag as it is stored and compared: a leading @ dropped (jrnl's way of
+// writing tags), then case-folded (fold_case()).
 std::string normalize_tag(std::string_view tag);
 
 // Checks ranges and text; normalises tags (lowercase ASCII, sorted, unique).
@@ -57,6 +63,9 @@ Status remove_mood(Db& db, AuditLog& audit, std::int64_t id, std::int64_t now);
 struct MoodAdd {
   MoodEntry entry;          // validated by the caller's parse (validate_mood)
   std::string time_notice;  // a local time that had to be moved, to be said
+  // When set (--edit), the note is written in an editor after the vault is
+  // open; nullopt from it (an unchanged or emptied buffer) adds nothing.
+  std::function<Result<std::optional<std::string>>(const std::string& current)> edit_note;
 };
 struct MoodWritten {
   MoodEntry entry;
@@ -76,17 +85,27 @@ struct MoodEdit {
   std::optional<Instant> at;
   std::optional<bool> is_private;
   std::string time_notice;
+  // Writes the note in an editor, starting from the current one (--edit-note).
+  // nullopt: the buffer was left unchanged or emptied, and nothing is written.
+  std::function<Result<std::optional<std::string>>(const std::string& current)> edit_note;
 };
 // Applies the changes, validates the result and stores it; making a private
 // entry shareable is logged (update_mood).
 Result<MoodWritten> mood_edit(Vault& vault, const MoodEdit& request, std::int64_t now);
 
+// Asks the user before a deletion, given what would go ("mood entry 25
+// (2026-11-21 08:00, score 4)"); false keeps it. Empty: delete without asking.
+using ConfirmFn = std::function<bool(const std::string& what)>;
+
 struct EntryId {
   std::int64_t id = 0;
+  ConfirmFn confirm;  // for rm
 };
 struct Removed {
   std::int64_t id = 0;
+  bool deleted = true;  // false: the user kept it when asked
 };
+Result<MoodEntry> mood_show(Vault& vault, const EntryId& request, std::int64_t now);
 Result<Removed> mood_rm(Vault& vault, const EntryId& request, std::int64_t now);
 
 struct MoodSummary {

@@ -117,7 +117,7 @@ CREATE TABLE pending_output (
     // to whole days since 1970-01-01). An insert adds to its day; an edit or a
     // delete recomputes the days it touches from the rows of those days, found
     // through the `at` index (offsets are within +-18 h). {day:...} is expanded
-    // by rollup_sql() below (no other migration has braces).
+    // by rollup_sql() below (only the rollup migrations have braces).
     R"sql(
 CREATE TABLE mood_day (
   day           INTEGER PRIMARY KEY,
@@ -177,6 +177,57 @@ INSERT INTO mood_day
 INSERT INTO app_day
   SELECT {day:app_session}, app, count(*), sum(duration_s) FROM app_session GROUP BY 1, 2;
 )sql",
+    // 5 -> 6: when an entry was last edited; alliance check-ins and the
+    // instrument definitions they answer (keyed by the definition's SHA-256);
+    // app use per local hour of the day, for time-of-day patterns (a session
+    // counts in the hour it starts), kept like app_day.
+    R"sql(
+ALTER TABLE mood ADD COLUMN edited INTEGER;
+ALTER TABLE app_session ADD COLUMN edited INTEGER;
+CREATE TABLE instrument (
+  sha256     TEXT PRIMARY KEY CHECK (length(sha256) = 64),
+  definition TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE checkin (
+  id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+  at                 INTEGER NOT NULL,
+  utc_offset         INTEGER NOT NULL,
+  app                TEXT,
+  instrument_sha256  TEXT NOT NULL REFERENCES instrument (sha256),
+  instrument_id      TEXT NOT NULL,
+  instrument_version TEXT NOT NULL,
+  answers            TEXT NOT NULL,
+  score              REAL NOT NULL,
+  score_min          REAL NOT NULL,
+  score_max          REAL NOT NULL,
+  private            INTEGER NOT NULL DEFAULT 0 CHECK (private IN (0, 1)),
+  created            INTEGER NOT NULL
+);
+CREATE INDEX checkin_at ON checkin (at);
+CREATE TABLE app_hour (
+  day      INTEGER NOT NULL,
+  hour     INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+  sessions INTEGER NOT NULL,
+  seconds  INTEGER NOT NULL,
+  PRIMARY KEY (day, hour)
+) WITHOUT ROWID;
+CREATE TRIGGER app_hour_insert AFTER INSERT ON app_session BEGIN
+  INSERT INTO app_hour SELECT {day:NEW}, {hour:NEW}, 0, 0
+  WHERE NOT EXISTS (SELECT 1 FROM app_hour WHERE day = {day:NEW} AND hour = {hour:NEW});
+  UPDATE app_hour SET sessions = sessions + 1, seconds = seconds + NEW.duration_s
+  WHERE day = {day:NEW} AND hour = {hour:NEW};
+END;
+CREATE TRIGGER app_hour_delete AFTER DELETE ON app_session BEGIN
+  {recompute_app_hour:OLD}
+END;
+CREATE TRIGGER app_hour_update AFTER UPDATE OF at, utc_offset, duration_s ON app_session BEGIN
+  {recompute_app_hour:OLD}
+  {recompute_app_hour:NEW}
+END;
+INSERT INTO app_hour
+  SELECT {day:app_session}, {hour:app_session}, count(*), sum(duration_s)
+  FROM app_session GROUP BY 1, 2;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
@@ -188,6 +239,11 @@ std::string day_of(std::string_view row) {
       "(CASE WHEN {0}.at + {0}.utc_offset >= 0 THEN ({0}.at + {0}.utc_offset) / 86400"
       " ELSE ({0}.at + {0}.utc_offset - 86399) / 86400 END)",
       row);
+}
+
+// The local hour (0..23) of a row's `at` and `utc_offset`.
+std::string hour_of(std::string_view row) {
+  return fmt::format("(({0}.at + {0}.utc_offset - {1} * 86400) / 3600)", row, day_of(row));
 }
 
 // The rows of `row`'s day, through the `at` index.
@@ -213,7 +269,15 @@ std::string recompute_app(std::string_view row) {
       day_of(row), row, same_day("app_session", row));
 }
 
-// Expands {day:ROW}, {recompute_mood:ROW} and {recompute_app:ROW} in `sql`.
+std::string recompute_app_hour(std::string_view row) {
+  return fmt::format(
+      "DELETE FROM app_hour WHERE day = {0};\n"
+      "  INSERT INTO app_hour SELECT {0}, {1}, count(*), sum(duration_s) FROM app_session"
+      " WHERE {2} GROUP BY 1, 2;",
+      day_of(row), hour_of("app_session"), same_day("app_session", row));
+}
+
+// Expands {day:ROW}, {hour:ROW} and {recompute_...:ROW} in `sql`.
 std::string rollup_sql(std::string_view sql) {
   std::string out;
   for (std::size_t i = 0; i < sql.size();) {
@@ -229,7 +293,9 @@ std::string rollup_sql(std::string_view sql) {
     const std::string_view row = sql.substr(colon + 1, close - colon - 1);
     if (name == "day") out += day_of(row);
     if (name == "recompute_mood") out += recompute_mood(row);
+    if (name == "hour") out += hour_of(row);
     if (name == "recompute_app") out += recompute_app(row);
+    if (name == "recompute_app_hour") out += recompute_app_hour(row);
     i = close + 1;
   }
   return out;
@@ -399,6 +465,16 @@ Result<std::vector<std::string>> rollup_differences(Db& db, std::size_t max) {
                   " WHERE {} GROUP BY 1, 2",
                   day_of("app_session"), rows_of("app_session")),
       "app rollup", max, &out);
+  if (!s.is_ok()) return s;
+  span = day_span(db, "app_session", "app_hour");
+  if (!span.is_ok()) return span.status();
+  s = collect_differences(
+      db, *span,
+      "SELECT day, hour, sessions, seconds FROM app_hour WHERE day BETWEEN {lo} AND {hi}",
+      fmt::format("SELECT {} AS day, {} AS hour, count(*), sum(duration_s) FROM app_session"
+                  " WHERE {} GROUP BY 1, 2",
+                  day_of("app_session"), hour_of("app_session"), rows_of("app_session")),
+      "app hour rollup", max, &out);
   if (!s.is_ok()) return s;
   return out;
 }

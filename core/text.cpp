@@ -1,6 +1,10 @@
 #include "core/text.hpp"
 
+#include <cstdlib>
+#include <memory>
+
 #include <fmt/format.h>
+#include <utf8proc.h>
 
 namespace tend {
 namespace {
@@ -26,6 +30,18 @@ std::string find_refused(std::string_view text, bool allow_layout) {
 }
 
 }  // namespace
+
+std::string fold_case(std::string_view text) {
+  if (text.empty()) return {};
+  utf8proc_uint8_t* out = nullptr;
+  const utf8proc_ssize_t n = utf8proc_map(
+      reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+      static_cast<utf8proc_ssize_t>(text.size()), &out,
+      static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD));
+  if (n < 0) return std::string(text);
+  std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> owned(out, &std::free);
+  return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
 
 bool is_refused_code_point(char32_t cp) {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || is_bidi_control(cp);

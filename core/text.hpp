@@ -36,6 +36,14 @@ enum class Newlines { kEscape = 0, kKeep = 1 };
 // and tabs stay as they are. Everything else is unchanged.
 std::string display(std::string_view text, Newlines newlines = Newlines::kEscape);
 
+// `text` case-folded and in NFC (Unicode full case folding, by utf8proc), so
+// that folded strings compare as a case-insensitive search expects: "Über" and
+// "über", "MÜDE" and "müde", "ΟΔΟΣ" and "οδος" (final sigma folds to sigma),
+// "Straße" and "STRASSE". Locale-free: Turkish dotted and dotless i are not
+// paired (I folds to i, İ to i + U+0307, ı stays ı). Text that is not UTF-8 is
+// returned unchanged.
+std::string fold_case(std::string_view text);
+
 // A value echoed in a message: display()ed, cut to `max_chars` characters
 // (ending in "…" when cut) and put in single quotes.
 std::string quote(std::string_view text, std::size_t max_chars = 48);

@@ -117,6 +117,7 @@ Result<Instant> parse_relative(std::string_view text, std::int64_t now) {
   std::string_view rest = text.substr(1);
   if (rest.empty()) return bad_time(text);
   std::int64_t total = 0;
+  std::int64_t months = 0;  // calendar months and years, counted on the local calendar
   while (!rest.empty()) {
     std::int64_t n = 0;
     auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), n);
@@ -125,12 +126,18 @@ Result<Instant> parse_relative(std::string_view text, std::int64_t now) {
       return bad_time(text);
     }
     std::int64_t unit = 0;
+    std::size_t unit_len = 1;
     switch (*p) {
       case 's':
         unit = 1;
         break;
       case 'm':
-        unit = 60;
+        if (p + 1 < rest.data() + rest.size() && p[1] == 'o') {
+          unit_len = 2;
+          months += n;
+        } else {
+          unit = 60;
+        }
         break;
       case 'h':
         unit = 3600;
@@ -141,14 +148,42 @@ Result<Instant> parse_relative(std::string_view text, std::int64_t now) {
       case 'w':
         unit = 7 * kDay;
         break;
+      case 'y':
+        months += 12 * n;
+        break;
       default:
-        return bad_time(text, "units are s, m, h, d, w");
+        return bad_time(text, "units are s, m, h, d, w, mo, y");
     }
+    if (months > 100 * 12) return bad_time(text, "too far back");
     total += n * unit;
-    rest.remove_prefix(static_cast<std::size_t>(p - rest.data()) + 1);
+    rest.remove_prefix(static_cast<std::size_t>(p - rest.data()) + unit_len);
   }
   if (total > std::int64_t{100} * 366 * kDay) return bad_time(text, "too far back");
-  return local_instant(now - total);
+  std::int64_t base = now;
+  if (months > 0) {
+    // The same wall-clock time that many months back; a day the month lacks
+    // (the 31st, 29 February) is its last day.
+    std::tm tm = local_tm(now);
+    const std::int64_t m0 = (tm.tm_year + 1900) * std::int64_t{12} + tm.tm_mon - months;
+    const int y = static_cast<int>(m0 / 12);
+    const int mo = static_cast<int>(m0 % 12) + 1;
+    if (y < 1970) return bad_time(text, "too far back");
+    base = from_local(y, mo, std::min(tm.tm_mday, days_in_month(y, mo)), tm.tm_hour, tm.tm_min,
+                      tm.tm_sec);
+  }
+  return local_instant(base - total);
+}
+
+// monday..sunday (or mon..sun): the most recent such day, today included.
+std::optional<int> weekday_named(std::string_view text) {
+  static constexpr std::string_view kNames[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                                "thursday", "friday", "saturday"};
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (int i = 0; i < 7; ++i) {
+    if (lower == kNames[i] || (lower.size() == 3 && kNames[i].substr(0, 3) == lower)) return i;
+  }
+  return std::nullopt;
 }
 
 // Parses an offset suffix (Z, ±HH, ±HH:MM, ±HHMM); nullopt if malformed.
@@ -184,6 +219,19 @@ Result<Instant> parse_absolute(std::string_view text, std::int64_t now, TimeRole
       t = from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - 1, *h, *m, 0, notice);
     }
     return local_instant(t);
+  }
+  // YYYY and YYYY-MM: a year or a month, for ranges
+  if (text.size() == 4 || (text.size() == 7 && text[4] == '-')) {
+    auto yy = digits(text, 0, 4);
+    auto mm = text.size() == 7 ? digits(text, 5, 2) : std::optional<int>(1);
+    if (!yy || !mm) return bad_time(text);
+    if (*yy < 1970 || *yy > 9999 || *mm < 1 || *mm > 12) return bad_time(text, "no such month");
+    if (role == TimeRole::kPoint) {
+      return bad_time(text, "a month or a year is a range: give a date, or use --from/--until");
+    }
+    if (role == TimeRole::kRangeStart) return day_in_role(*yy, *mm, 1, role);
+    if (text.size() == 4) return day_in_role(*yy, 12, 31, role);
+    return day_in_role(*yy, *mm, days_in_month(*yy, *mm), role);
   }
   // YYYY-MM-DD...
   auto y = digits(text, 0, 4), mo = digits(text, 5, 2), d = digits(text, 8, 2);
@@ -264,6 +312,14 @@ Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole rol
     }
   } else if (text[0] == '-') {
     r = parse_relative(text, now);
+  } else if (auto wd = weekday_named(text)) {
+    std::tm tm = local_tm(now);
+    const int back = (tm.tm_wday - *wd + 7) % 7;
+    r = day_in_role(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back, role);
+    if (role == TimeRole::kPoint && r->utc > now) {
+      r = local_instant(from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday - back, tm.tm_hour,
+                                   tm.tm_min, tm.tm_sec));
+    }
   } else {
     r = parse_absolute(text, now, role, notice);
   }

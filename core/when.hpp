@@ -10,7 +10,9 @@
 //   YYYY-MM-DD                      a local date
 //   YYYY-MM-DD[T| ]HH:MM[:SS[.f]]   a local date-time...
 //     [Z | ±HH | ±HH:MM | ±HHMM]    ...or one with an explicit offset
-//   -N{s,m,h,d,w}...                relative to now, e.g. -90m, -2h, -3d, -1h30m
+//   -N{s,m,h,d,w,mo,y}...           relative to now, e.g. -90m, -2h, -3d, -1h30m, -1mo, -1y
+//   monday .. sunday (mon .. sun)   the most recent such day, today included
+//   YYYY-MM | YYYY                  a month or a year (ranges only: --from, --until, --on)
 #pragma once
 
 #include <cstdint>

@@ -72,6 +72,11 @@ CliResult run_cli(const std::vector<std::string>& args,
 }
 }  // namespace
 
+CliResult tend_cli_with_io(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env, cli::Io io) {
+  return run_cli(args, env, kNow, std::move(io));
+}
+
 CliResult tend_cli(const std::vector<std::string>& args,
                    const std::map<std::string, std::string>& env, std::int64_t now) {
   return run_cli(args, env, now, cli::Io{});
@@ -102,6 +107,13 @@ CliResult tend_cli_with_terminal(const std::vector<std::string>& args,
     const std::string a = queue->front();
     queue->erase(queue->begin());
     return secret(a);
+  };
+  io.read_terminal_line = [queue, prompts](const std::string& prompt) -> Result<std::string> {
+    prompts->push_back(prompt);
+    if (queue->empty()) return io_error("the terminal closed (end of input)");
+    const std::string a = queue->front();
+    queue->erase(queue->begin());
+    return a;
   };
   return run_cli(args, env, kNow, std::move(io));
 }

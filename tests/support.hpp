@@ -46,12 +46,17 @@ struct CliResult {
 // terminal, and `env` as the whole environment.
 CliResult tend_cli(const std::vector<std::string>& args,
                    const std::map<std::string, std::string>& env, std::int64_t now = kNow);
+// The same, with `io` prepared by the test (its streams, clock, environment and
+// KDF are set as for tend_cli).
+CliResult tend_cli_with_io(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env, cli::Io io);
 // The same, with `stdin_data` as standard input.
 CliResult tend_cli_with_stdin(const std::vector<std::string>& args,
                               const std::map<std::string, std::string>& env,
                               const std::string& stdin_data);
-// The same, with a terminal that answers each prompt with the next of
-// `answers`; the prompts shown are appended to `prompts`.
+// The same, with a terminal that answers each prompt (passphrase, or a line
+// read with echo on) with the next of `answers`; the prompts shown are
+// appended to `prompts`.
 CliResult tend_cli_with_terminal(const std::vector<std::string>& args,
                                  const std::map<std::string, std::string>& env,
                                  std::vector<std::string> answers,

@@ -162,7 +162,7 @@ TEST_CASE("bad input gets one clear line, the right exit code, and writes nothin
       {{"mood", "edit", "99", "--score", "3"}, 66, "no mood entry with id 99"},
       {{"mood", "edit", "1"}, 64, "nothing to change"},
       {{"mood", "edit", "1", "--private", "--public"}, 64, "conflict"},
-      {{"mood", "rm", "99"}, 66, "no mood entry with id 99"},
+      {{"mood", "rm", "99", "--yes"}, 66, "no mood entry with id 99"},
       {{"mood", "rm", "x"}, 64, "id is not a whole number"},
       {{"mood", "list", "--from", "2026-11-20", "--until", "2026-11-10"}, 64, "later than"},
       {{"mood", "list", "--limit", "0"}, 64, "limit 0 is outside"},
@@ -171,7 +171,7 @@ TEST_CASE("bad input gets one clear line, the right exit code, and writes nothin
       {{"app", "log", "Calm", "--minutes", "0"}, 64, "minutes 0 is outside"},
       {{"app", "log", "Calm", "--duration", "25h"}, 64, "outside 1s..24h"},
       {{"app", "log", "", "--minutes", "5"}, 64, "app name must not be empty"},
-      {{"app", "rm", "7"}, 66, "no app session with id 7"},
+      {{"app", "rm", "7", "--yes"}, 66, "no app session with id 7"},
       {{"mod"}, 64, "unknown command 'mod'"},
       {{"mood", "ad", "5"}, 64, "unknown command 'mood ad'"},
       {{"passwd", "--new-passphrase-file", "/nonexistent"}, 66, "does not exist"},
@@ -289,7 +289,7 @@ TEST_CASE("identity shows the minisign public key", "[cli]") {
 TEST_CASE("audit: export, then verify with no vault and no passphrase", "[cli][audit]") {
   Fixture f;
   REQUIRE(f.run({"mood", "add", "5"}).code == 0);
-  REQUIRE(f.run({"mood", "rm", "1"}).code == 0);
+  REQUIRE(f.run({"mood", "rm", "1", "--yes"}).code == 0);
   test::CliResult cp = f.run({"audit", "checkpoint"});
   REQUIRE(cp.code == 0);
   test::write_file(f.dir / "trusted", cp.out);

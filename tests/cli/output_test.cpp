@@ -238,7 +238,9 @@ TEST_CASE("errors never repeat a positional argument or option value that may be
                                        "bundle",
                                        "new-passphrase-file",
                                        "recovery-key-file",
-                                       "signer"};
+                                       "signer",
+                                       "html",
+                                       "instrument"};
   const std::set<std::string> path_positionals = {"audit verify", "bundle open"};
   int errors = 0;
   for (const cli::Command& c : cli::commands()) {

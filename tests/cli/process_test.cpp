@@ -113,7 +113,7 @@ TEST_CASE("the binary: wrong passphrase exits 77 and changes no byte", "[process
   f.env["TEND_PASSPHRASE"] = "wrong passphrase";
   for (std::vector<std::string> args : {std::vector<std::string>{"status"},
                                         {"mood", "add", "5"},
-                                        {"mood", "rm", "1"},
+                                        {"mood", "rm", "1", "--yes"},
                                         {"passwd"}}) {
     test::ProcResult r = f.tend(args);
     CHECK(r.code == 77);
@@ -245,7 +245,7 @@ TEST_CASE("kill -9 during writes leaves a vault that opens and passes integrity_
 TEST_CASE("the binary verifies an audit package with an empty environment", "[process][audit]") {
   ProcFixture f;
   REQUIRE(f.tend({"mood", "add", "5"}).code == 0);
-  REQUIRE(f.tend({"mood", "rm", "1"}).code == 0);
+  REQUIRE(f.tend({"mood", "rm", "1", "--yes"}).code == 0);
   REQUIRE(f.tend({"audit", "export", "-o", f.dir / "pkg"}).code == 0);
   const std::string key = f.tend({"identity", "--json"}).out;
   const std::string verifier = (*parse_json(key, "identity"))["audit_verifier_key"];

@@ -3,6 +3,8 @@
 // bundle with the recipient's identity.
 #include <catch2/catch.hpp>
 
+#include "core/checkin.hpp"
+
 #include "core/app_use.hpp"
 #include "core/audit_package.hpp"
 #include "core/export.hpp"
@@ -220,6 +222,54 @@ TEST_CASE("consent: daily and weekly granularity export aggregates, never rows",
         Json::parse(R"([{"week":"2026-W47","app":"Calm","sessions":2,"minutes":30},
                         {"week":"2026-W47","app":"Headspace","sessions":1,"minutes":15}])"));
   CHECK(weekly.dump().find("\"at\"") == std::string::npos);
+}
+
+TEST_CASE("consent: alliance check-ins leave under the grant's rules, private ones never",
+          "[core][consent]") {
+  ConsentFixture f;
+  const auto checkin = [&](const char* at, std::optional<std::string> app, std::vector<int> answers,
+                           bool priv) {
+    CheckinAdd a;
+    a.instrument = tend_reflection();
+    a.app = std::move(app);
+    a.answers = std::move(answers);
+    a.at = {t(at), 0};
+    a.is_private = priv;
+    REQUIRE(checkin_add(f.v, a, test::kNow).is_ok());
+  };
+  checkin("2026-11-15T10:00:00Z", "Calm", {4, 4, 4, 4, 4}, false);        // before the window
+  checkin("2026-11-17T10:00:00Z", "Calm", {3, 4, 2, 4, 3}, false);        // 16
+  checkin("2026-11-18T10:00:00Z", "Calm", {1, 1, 1, 1, 1}, true);         // private
+  checkin("2026-11-19T10:00:00Z", "Calm", {2, 2, 2, 2, 3}, false);        // 11
+  checkin("2026-11-20T10:00:00Z", std::nullopt, {4, 3, 4, 3, 4}, false);  // 18, about tend
+
+  // Without the category, none; mood alone carries no check-in.
+  CHECK(f.export_payload(f.grant({Category::kMood}))["data"].count("alliance") == 0);
+  Json raw = f.export_payload(f.grant({Category::kAlliance}));
+  const Json& rows = raw["data"]["alliance"];
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]["at"] == "2026-11-17T10:00:00+00:00");
+  CHECK(rows[0]["about"] == "Calm");
+  CHECK(rows[0]["instrument"] == "tend-reflection");
+  CHECK(rows[0]["instrument_sha256"] == tend_reflection().sha256);
+  CHECK(rows[0]["answers"] == Json::parse("[3,4,2,4,3]"));
+  CHECK(rows[0]["score"] == 16.0);
+  CHECK(rows[0]["score_max"] == 20.0);
+  CHECK_THAT(rows[0]["instrument_note"].get<std::string>(),
+             Catch::Contains("not a validated clinical instrument"));
+  CHECK(rows[2]["about"] == "tend");
+  CHECK(raw["rows"]["alliance"] == 3);
+  // Weekly: Calm's two shared check-ins in W47, mean (16 + 11) / 2 = 13.5; tend's one, 18.
+  Json weekly = f.export_payload(f.grant({Category::kAlliance}, Granularity::kWeekly));
+  CHECK(weekly["data"]["alliance"] == Json::parse(R"([
+      {"week":"2026-W47","about":"Calm","instrument":"tend-reflection","instrument_version":"1",
+       "count":2,"mean_score":13.5,"score_min":0.0,"score_max":20.0,"instrument_note":
+       "tend's own reflection on the five alliance qualities; not a validated clinical instrument"},
+      {"week":"2026-W47","about":"tend","instrument":"tend-reflection","instrument_version":"1",
+       "count":1,"mean_score":18.0,"score_min":0.0,"score_max":20.0,"instrument_note":
+       "tend's own reflection on the five alliance qualities; not a validated clinical instrument"}
+  ])"));
+  CHECK(weekly.dump().find("answers") == std::string::npos);
 }
 
 TEST_CASE("consent: grants are validated", "[core][consent]") {

@@ -4,6 +4,7 @@
 
 #include "core/app_use.hpp"
 #include "core/mood.hpp"
+#include "core/text.hpp"
 #include "tests/support.hpp"
 
 using namespace tend;
@@ -103,8 +104,8 @@ TEST_CASE("mood entries are added, filtered, edited and deleted", "[core][mood]"
         std::vector<int>{6, 8, 5});
   CHECK(scores(with<MoodQuery>([&](auto& q) { q.until = test::kNow - 2 * day; })) ==
         std::vector<int>{3, 6});
-  CHECK(scores(with<MoodQuery>([&](auto& q) { q.tag = "work"; })) == std::vector<int>{3, 8});
-  CHECK(scores(with<MoodQuery>([&](auto& q) { q.contains = "well"; })) == std::vector<int>{6});
+  CHECK(scores(with<MoodQuery>([&](auto& q) { q.all_tags = {"work"}; })) == std::vector<int>{3, 8});
+  CHECK(scores(with<MoodQuery>([&](auto& q) { q.contains = {"well"}; })) == std::vector<int>{6});
   CHECK(scores(with<MoodQuery>([&](auto& q) { q.limit = 2; })) == std::vector<int>{8, 5});
   CHECK(list_mood(db, {})->back().is_private);
 
@@ -192,7 +193,8 @@ TEST_CASE("app sessions are validated, listed and deleted", "[core][app]") {
   CHECK_FALSE(validate_app_session(bad).is_ok());
 
   CHECK(list_app_sessions(db, {})->size() == 2);
-  CHECK(list_app_sessions(db, with<AppQuery>([&](auto& q) { q.app = "headspace"; }))->size() == 1);
+  CHECK(list_app_sessions(db, with<AppQuery>([&](auto& q) { q.apps = {"headspace"}; }))->size() ==
+        1);
   CHECK(list_app_sessions(db, with<AppQuery>([&](auto& q) { q.from = test::kNow - 7200; }))
             ->front()
             .app == "Headspace");
@@ -207,4 +209,73 @@ TEST_CASE("app sessions are validated, listed and deleted", "[core][app]") {
   REQUIRE(log.size() == 2);
   CHECK(log.back().bytes ==
         R"({"kind":"entries.deleted","meta":{"count":1,"type":"app"},"seq":1,"time":1795608000})");
+}
+
+TEST_CASE("search: tags all, any and none; text in every case Unicode has", "[core][mood]") {
+  test::TempDir dir;
+  CreatedVault v = test::make_vault(dir / "v");
+  Db& db = v.vault.db();
+  const std::int64_t day = 86400;
+  std::vector<MoodEntry> entries = {
+      mood(1, test::kNow - 6 * day, {"work", "sleep"}, "Über den Tag: müde"),
+      mood(2, test::kNow - 5 * day, {"work"}, "MÜDE und STRASSE"),
+      mood(3, test::kNow - 4 * day, {"@Walk"}, "Η ΟΔΟΣ ήταν ήσυχη"),
+      mood(4, test::kNow - 3 * day, {"sleep"}, "η οδος, σιγά σιγά"),
+      mood(5, test::kNow - 2 * day, {"Family", "work"}, "İstanbul trip"),
+      mood(6, test::kNow - 1 * day, {}, "ıssız: a quiet day"),
+  };
+  for (MoodEntry& e : entries) {
+    REQUIRE(validate_mood(e).is_ok());
+    REQUIRE(add_mood(db, e, test::kNow).is_ok());
+  }
+  auto scores = [&](MoodQuery q) {
+    std::vector<int> out;
+    for (const MoodEntry& e : *list_mood(db, q)) out.push_back(e.score);
+    return out;
+  };
+  auto tags = [](std::initializer_list<const char*> t) {
+    std::vector<std::string> out;
+    for (const char* x : t) out.push_back(normalize_tag(x));
+    return out;
+  };
+  // Tags are stored folded, and @tag is the tag (as jrnl writes it).
+  CHECK(get_mood(db, 3)->tags == std::vector<std::string>{"walk"});
+  CHECK(get_mood(db, 5)->tags == std::vector<std::string>{"family", "work"});
+  CHECK(scores(with<MoodQuery>([&](auto& q) {
+          q.all_tags = tags({"@work", "SLEEP"});
+        })) == std::vector<int>{1});
+  CHECK(scores(with<MoodQuery>([&](auto& q) {
+          q.any_tags = tags({"walk", "family"});
+        })) == std::vector<int>{3, 5});
+  CHECK(scores(with<MoodQuery>([&](auto& q) { q.not_tags = tags({"work"}); })) ==
+        std::vector<int>{3, 4, 6});
+  CHECK(scores(with<MoodQuery>([&](auto& q) {
+          q.all_tags = tags({"work"});
+          q.not_tags = tags({"sleep"});
+        })) == std::vector<int>{2, 5});
+
+  auto contains = [&](std::vector<std::string> c, std::optional<std::int64_t> limit = {}) {
+    return scores(with<MoodQuery>([&](auto& q) {
+      q.contains = std::move(c);
+      q.limit = limit;
+    }));
+  };
+  // German: über finds Über, MÜDE finds müde; ß folds to ss.
+  CHECK(contains({"über"}) == std::vector<int>{1});
+  CHECK(contains({"MÜDE"}) == std::vector<int>{1, 2});
+  CHECK(contains({"straße"}) == std::vector<int>{2});
+  // Greek: the final sigma folds to sigma, so ΟΔΟΣ and οδος meet (accents still count).
+  CHECK(contains({"οδοσ"}) == std::vector<int>{3, 4});
+  CHECK(contains({"ΟΔΟΣ"}) == std::vector<int>{3, 4});
+  // Every word must be there; the limit counts matches, the most recent ones.
+  CHECK(contains({"müde", "tag"}) == std::vector<int>{1});
+  CHECK(contains({"η"}, 1) == std::vector<int>{4});
+  // Turkish, a known limit of locale-free folding: I folds to i and İ to i + U+0307,
+  // so "istanbul" does not find "İstanbul", and dotless ı is only itself.
+  CHECK(contains({"istanbul"}).empty());
+  CHECK(contains({"İSTANBUL"}) == std::vector<int>{5});
+  CHECK(contains({"ıssız"}) == std::vector<int>{6});
+  CHECK(contains({"ISSIZ"}).empty());
+  CHECK(fold_case("ΣΊΣΥΦΟΣ") == fold_case("σίσυφος"));
+  CHECK(fold_case("\xff not utf-8") == "\xff not utf-8");
 }

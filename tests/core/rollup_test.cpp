@@ -110,7 +110,7 @@ TEST_CASE("rollups equal a recomputation after any sequence of writes", "[core][
     } else if (what == 5) {
       const std::size_t i =
           static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(moods.size()) - 1));
-      REQUIRE(mood_rm(v, EntryId{moods[i]}, test::kNow).is_ok());
+      REQUIRE(mood_rm(v, EntryId{moods[i], {}}, test::kNow).is_ok());
       moods.erase(moods.begin() + static_cast<std::ptrdiff_t>(i));
     } else if (what <= 7 || sessions.empty()) {
       AppLog log;
@@ -138,7 +138,7 @@ TEST_CASE("rollups equal a recomputation after any sequence of writes", "[core][
     } else {
       const std::size_t i =
           static_cast<std::size_t>(pick(0, static_cast<std::int64_t>(sessions.size()) - 1));
-      REQUIRE(app_rm(v, EntryId{sessions[i]}, test::kNow).is_ok());
+      REQUIRE(app_rm(v, EntryId{sessions[i], {}}, test::kNow).is_ok());
       sessions.erase(sessions.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if (step % 25 == 24) {

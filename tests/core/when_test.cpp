@@ -119,7 +119,6 @@ TEST_CASE("invalid times are refused with the grammar as a hint", "[core][when]"
       "2026-11-20T08:30.5",
       "-",
       "-2",
-      "-2y",
       "-h",
       "+2h",
       "-2h-1h",
@@ -211,4 +210,38 @@ TEST_CASE("times no date can show are shown as seconds, never computed with", "[
   CHECK(day_number({INT64_MAX, INT32_MAX}) == day_number({kMaxShownUtc, 18 * 3600}));
   TzGuard tz("Asia/Tokyo");
   CHECK(format_local(INT64_MAX) == "@9223372036854775807");
+}
+
+TEST_CASE("months, years and weekdays for ranges; -1mo and -1y on the calendar", "[core][when]") {
+  TzGuard tz("UTC0");
+  // Now is Wednesday 2026-11-25 12:00.
+  CHECK(iso("-1mo") == "2026-10-25T12:00:00+00:00");
+  CHECK(iso("-1y") == "2025-11-25T12:00:00+00:00");
+  CHECK(iso("-1y2d") == "2025-11-23T12:00:00+00:00");
+  CHECK(iso("-2mo1w") == "2026-09-18T12:00:00+00:00");
+  CHECK(iso("-90m") == "2026-11-25T10:30:00+00:00");  // m is still minutes
+  // A day the month lacks is its last day: 31 March minus a month is 28 February.
+  const std::int64_t march31 = 1774958400;  // 2026-03-31T12:00:00Z
+  CHECK(format_iso(*parse_when("-1mo", march31, TimeRole::kPoint)) == "2026-02-28T12:00:00+00:00");
+  CHECK(format_iso(*parse_when("-1y1mo", march31, TimeRole::kPoint)) ==
+        "2025-02-28T12:00:00+00:00");
+
+  CHECK(iso("2026-11", TimeRole::kRangeStart) == "2026-11-01T00:00:00+00:00");
+  CHECK(iso("2026-11", TimeRole::kRangeEnd) == "2026-11-30T23:59:59+00:00");
+  CHECK(iso("2024-02", TimeRole::kRangeEnd) == "2024-02-29T23:59:59+00:00");
+  CHECK(iso("2026", TimeRole::kRangeStart) == "2026-01-01T00:00:00+00:00");
+  CHECK(iso("2026", TimeRole::kRangeEnd) == "2026-12-31T23:59:59+00:00");
+  CHECK(iso("monday", TimeRole::kRangeStart) == "2026-11-23T00:00:00+00:00");
+  CHECK(iso("Mon", TimeRole::kRangeEnd) == "2026-11-23T23:59:59+00:00");
+  CHECK(iso("wednesday", TimeRole::kRangeStart) == "2026-11-25T00:00:00+00:00");  // today
+  CHECK(iso("thursday", TimeRole::kRangeStart) == "2026-11-19T00:00:00+00:00");
+  CHECK(iso("sunday") == "2026-11-22T12:00:00+00:00");
+
+  for (const char* bad : {"2026-13", "2026-00", "1969", "20261", "-1mon", "-1x", "moonday"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_when(bad, kNow, TimeRole::kRangeStart).is_ok());
+  }
+  Result<Instant> point = parse_when("2026-11", kNow, TimeRole::kPoint);
+  REQUIRE_FALSE(point.is_ok());
+  CHECK_THAT(point.status().message(), Catch::Contains("range"));
 }

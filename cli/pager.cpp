@@ -1,0 +1,65 @@
+#include "cli/pager.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include <cerrno>
+#include <vector>
+
+extern char** environ;
+
+namespace tend::cli {
+
+bool page(const std::function<const char*(const char*)>& getenv, const std::string& text) {
+  const char* pager = getenv("PAGER");
+  const std::string command = pager != nullptr ? pager : "less -FRX";
+  std::vector<std::string> argv;
+  wordexp_t words{};
+  const int split = ::wordexp(command.c_str(), &words, WRDE_NOCMD);
+  if (split == 0) {
+    for (std::size_t i = 0; i < words.we_wordc; ++i) argv.emplace_back(words.we_wordv[i]);
+  }
+  if (split == 0 || split == WRDE_NOSPACE) ::wordfree(&words);
+  if (split != 0 || argv.empty() || argv.front().empty()) return false;
+
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return false;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
+  std::vector<char*> args;
+  for (std::string& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[0]);
+  if (rc != 0) {
+    ::close(fds[1]);
+    return false;
+  }
+  // The reader may quit before the end (q in less): that is not an error.
+  struct sigaction ignore {
+  }, old{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &old);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fds[1], text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fds[1]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::sigaction(SIGPIPE, &old, nullptr);
+  return true;
+}
+
+}  // namespace tend::cli
