@@ -32,6 +32,7 @@
 #include "core/export.hpp"
 #include "core/fs.hpp"
 #include "core/mood.hpp"
+#include "core/report.hpp"
 #include "core/schema.hpp"
 #include "core/vault.hpp"
 #include "core/vault_ops.hpp"
@@ -289,6 +290,15 @@ int main(int argc, char** argv) {
                       (void)summarize_mood(plain, kNow);
                       (void)summarize_app_use(plain);
                     })});
+    ReportRequest last_year;
+    rows.push_back({"report, the last 365 days (after unlock), " + name,
+                    best_of(5, [&] { (void)build_report(key_source->db(), last_year, kNow); }),
+                    best_of(5, [&] { (void)build_report(plain, last_year, kNow); })});
+    ReportRequest everything;
+    everything.from = kNow - std::int64_t{y} * 366 * 86400;
+    rows.push_back({"report, all of it (after unlock), " + name,
+                    best_of(3, [&] { (void)build_report(key_source->db(), everything, kNow); }),
+                    best_of(3, [&] { (void)build_report(plain, everything, kNow); })});
     AppQuery year;
     year.from = kNow - 365 * 86400;
     rows.push_back(
@@ -375,7 +385,8 @@ int cli_part(const std::string& tend, const std::string& dir, int years) {
   const std::vector<std::vector<std::string>> commands = {{"status"},
                                                           {"mood", "add", "6"},
                                                           {"mood", "list", "--limit", "5"},
-                                                          {"app", "list", "--from", "-1d"}};
+                                                          {"app", "list", "--from", "-1d"},
+                                                          {"report"}};
   std::printf(
       "\n| command (%s vault) | without agent | with agent | peak RSS |\n|---|---|---|---|\n",
       fmt::format("{}-year", sizes.back()).c_str());

@@ -19,7 +19,6 @@
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
-#include "core/process.hpp"
 #include "core/text.hpp"
 
 extern char** environ;

@@ -307,7 +307,7 @@ void render_mood_show(const MoodEntry& e, Printer& p) {
     std::string_view rest = *e.note;
     while (true) {
       const std::size_t nl = rest.find('\n');
-      out += "  " + std::string(rest.substr(0, nl)) + "\n";
+      out += fmt::format("  {}\n", rest.substr(0, nl));
       if (nl == std::string_view::npos) break;
       rest.remove_prefix(nl + 1);
     }

@@ -68,9 +68,9 @@ std::string cut(std::string_view s, std::size_t width) {
 void render_text(const Report& r, Printer& p) {
   Style st{p.colour()};
   std::string out;
-  out += st.bold(fmt::format("tend report: {} to {} ({} days)", format_day(r.first_day),
-                             format_day(r.last_day), r.last_day - r.first_day + 1)) +
-         "\n\n";
+  out += fmt::format("{}\n\n",
+                     st.bold(fmt::format("tend report: {} to {} ({} days)", format_day(r.first_day),
+                                         format_day(r.last_day), r.last_day - r.first_day + 1)));
   if (r.mood_entries == 0 && r.app_sessions == 0 && r.checkins == 0) {
     out +=
         "Nothing is recorded in this window yet.\n"
@@ -80,7 +80,7 @@ void render_text(const Report& r, Printer& p) {
     return;
   }
 
-  out += st.bold("Mood") + "\n";
+  out += fmt::format("{}\n", st.bold("Mood"));
   if (r.mood_entries == 0) {
     out += "  no entries in this window\n";
   } else {
@@ -97,15 +97,16 @@ void render_text(const Report& r, Printer& p) {
     const std::int64_t start = r.mood_daily.front().start;
     out += "\n";
     for (std::int64_t row = start; row <= r.last_day; row += kSparkDays) {
-      std::string line = "  " + format_day(row).substr(0, 10) + " ";
+      std::string line = fmt::format("  {} ", format_day(row));
       for (std::int64_t day = row; day < row + kSparkDays && day <= r.last_day; ++day) {
         const double m = mean[static_cast<std::size_t>(day - r.first_day)];
         line += m == 0 ? st.dim("·") : st.mood(spark(m), m);
       }
-      out += line + "\n";
+      out += line;
+      out += '\n';
     }
-    out += st.dim("             one mark a day: ▁ is 1, █ is 10, · no entry") + "\n";
-    out += "\n  " + st.bold("week       entries  mean") + "\n";
+    out += fmt::format("{}\n", st.dim("             one mark a day: ▁ is 1, █ is 10, · no entry"));
+    out += fmt::format("\n  {}\n", st.bold("week       entries  mean"));
     const std::size_t from = r.mood_weekly.size() > 8 ? r.mood_weekly.size() - 8 : 0;
     for (std::size_t i = from; i < r.mood_weekly.size(); ++i) {
       const MoodPeriod& w = r.mood_weekly[i];
@@ -116,7 +117,7 @@ void render_text(const Report& r, Printer& p) {
                          st.mood(blocks, w.mean));
     }
     if (!r.tags.empty()) {
-      out += "\n  " + st.bold("tag                    entries  mean mood") + "\n";
+      out += fmt::format("\n  {}\n", st.bold("tag                    entries  mean mood"));
       for (std::size_t i = 0; i < r.tags.size() && i < 8; ++i) {
         out += fmt::format("  {} {:>7}  {:>9.1f}\n", cut(r.tags[i].tag, 22), r.tags[i].n,
                            r.tags[i].mean);
@@ -124,11 +125,11 @@ void render_text(const Report& r, Printer& p) {
     }
   }
 
-  out += "\n" + st.bold("Apps") + "\n";
+  out += fmt::format("\n{}\n", st.bold("Apps"));
   if (r.apps.empty()) {
     out += "  no app use in this window\n";
   } else {
-    out += "  " + st.bold("app                        time  sessions  days used") + "\n";
+    out += fmt::format("  {}\n", st.bold("app                        time  sessions  days used"));
     for (std::size_t i = 0; i < r.apps.size() && i < 12; ++i) {
       const AppShare& a = r.apps[i];
       out += fmt::format("  {} {:>9}  {:>8}  {:>4} ({:>3.0f}%)\n", cut(a.app, 22),
@@ -138,7 +139,7 @@ void render_text(const Report& r, Printer& p) {
       out += fmt::format("  and {} more (--json has all)\n", r.apps.size() - 12);
   }
 
-  out += "\n" + st.bold("Alliance") + "\n";
+  out += fmt::format("\n{}\n", st.bold("Alliance"));
   if (r.alliance.empty()) {
     out += "  no check-ins in this window (tend checkin --app NAME)\n";
   } else {
@@ -149,12 +150,13 @@ void render_text(const Report& r, Printer& p) {
     }
   }
 
-  out += "\n" + st.bold("Associations") + "\n";
+  out += fmt::format("\n{}\n", st.bold("Associations"));
   if (r.associations.empty()) {
     out += fmt::format("  not enough days yet: each side needs {} days with mood entries\n",
                        kMinAssociationDays);
   } else {
-    out += st.dim("  mean mood on days with vs without; an association, not an effect") + "\n";
+    out += fmt::format(
+        "{}\n", st.dim("  mean mood on days with vs without; an association, not an effect"));
     for (std::size_t i = 0; i < r.associations.size() && i < 10; ++i) {
       const Association& a = r.associations[i];
       out += fmt::format("  {} {:>4.1f} (n={}) vs {:>4.1f} (n={})  {:+.1f} [{:+.1f}, {:+.1f}]\n",

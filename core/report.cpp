@@ -453,14 +453,13 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 
 }  // namespace
 
-Result<Report> build_report(Vault& vault, const ReportRequest& request, std::int64_t now) {
+Result<Report> build_report(Db& db, const ReportRequest& request, std::int64_t now) {
   const Window w = window_of(request, now);
   if (w.first > w.last) return usage_error("--from is later than --until");
   Report r;
   r.first_day = w.first;
   r.last_day = w.last;
   r.today = day_number(local_instant(now));
-  Db& db = vault.db();
   std::vector<DayMean> day_means;
   std::map<std::string, std::vector<std::int64_t>> tag_days, app_days;
   if (Status s = load_mood(db, w, r, &day_means, &tag_days); !s.is_ok()) return s;
@@ -698,7 +697,7 @@ std::string report_html(const Report& r, std::int64_t now) {
 }
 
 Result<ReportOutcome> report(Vault& vault, const ReportRequest& request, std::int64_t now) {
-  Result<Report> built = build_report(vault, request, now);
+  Result<Report> built = build_report(vault.db(), request, now);
   if (!built.is_ok()) return built.status();
   ReportOutcome out{std::move(built).value(), std::nullopt, 0};
   if (!request.html_path) return out;

@@ -58,7 +58,8 @@ struct Report {
   std::vector<Association> associations;
 };
 
-Result<Report> build_report(Vault& vault, const ReportRequest& request, std::int64_t now);
+// The report's numbers, from the rollups and the window's rows (no write).
+Result<Report> build_report(Db& db, const ReportRequest& request, std::int64_t now);
 
 // Every number of the report, under the names docs/cli.md lists.
 Json report_json(const Report& report);

@@ -65,7 +65,7 @@ TEST_CASE("mood per day, ISO week and month", "[analytics]") {
   CHECK(monthly[1].max == 7);
 }
 
-TEST_CASE("streaks: current ends today or yesterday; longest anywhere", "[analytics]") {
+TEST_CASE("streaks: current ends today or yesterday, longest anywhere", "[analytics]") {
   const std::vector<std::int64_t> logged = {1, 2, 3, 4, 10, 12, 13, 14, 13};
   // Runs: 1..4 (4 days), 10 (1), 12..14 (3; 13 twice counts once).
   CHECK(mood_streaks(logged, 14).current == 3);

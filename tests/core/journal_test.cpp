@@ -211,7 +211,7 @@ TEST_CASE("app sessions are validated, listed and deleted", "[core][app]") {
         R"({"kind":"entries.deleted","meta":{"count":1,"type":"app"},"seq":1,"time":1795608000})");
 }
 
-TEST_CASE("search: tags all, any and none; text in every case Unicode has", "[core][mood]") {
+TEST_CASE("search: tags all, any and none, and text in every case Unicode has", "[core][mood]") {
   test::TempDir dir;
   CreatedVault v = test::make_vault(dir / "v");
   Db& db = v.vault.db();

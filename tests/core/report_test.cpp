@@ -95,7 +95,7 @@ bool have(const char* program) {
 TEST_CASE("report on an empty vault: zeros and no claims", "[core][report]") {
   test::TempDir dir;
   CreatedVault c = test::make_vault(dir / "v");
-  Result<Report> r = build_report(c.vault, {}, test::kNow);
+  Result<Report> r = build_report(c.vault.db(), {}, test::kNow);
   REQUIRE(r.is_ok());
   CHECK(r->last_day - r->first_day + 1 == kDefaultReportDays);
   CHECK(r->mood_entries == 0);
@@ -119,7 +119,7 @@ TEST_CASE("report on one entry", "[core][report]") {
   m.tags = {"work"};
   REQUIRE(validate_mood(m).is_ok());
   REQUIRE(add_mood(c.vault.db(), m, test::kNow).is_ok());
-  Result<Report> r = build_report(c.vault, {}, test::kNow);
+  Result<Report> r = build_report(c.vault.db(), {}, test::kNow);
   REQUIRE(r.is_ok());
   CHECK(r->mood_entries == 1);
   CHECK(r->mood_mean == Approx(6));
@@ -139,7 +139,7 @@ TEST_CASE("report numbers on 90 days follow the rollups", "[core][report]") {
   fill_90_days(c.vault);
   ReportRequest window;
   window.from = test::kNow - 89 * kDay;
-  Result<Report> r = build_report(c.vault, window, test::kNow);
+  Result<Report> r = build_report(c.vault.db(), window, test::kNow);
   REQUIRE(r.is_ok());
   CHECK(r->last_day - r->first_day + 1 == 90);
   // Cross-checks: the daily, weekly and monthly views add up to the same entries.

@@ -212,7 +212,8 @@ TEST_CASE("times no date can show are shown as seconds, never computed with", "[
   CHECK(format_local(INT64_MAX) == "@9223372036854775807");
 }
 
-TEST_CASE("months, years and weekdays for ranges; -1mo and -1y on the calendar", "[core][when]") {
+TEST_CASE("months, years and weekdays for ranges, and -1mo and -1y on the calendar",
+          "[core][when]") {
   TzGuard tz("UTC0");
   // Now is Wednesday 2026-11-25 12:00.
   CHECK(iso("-1mo") == "2026-10-25T12:00:00+00:00");
