@@ -152,6 +152,8 @@ void render_checkin(const Checkin& c, Printer& p) {
   if (c.instrument_id == "tend-reflection") {
     p.text(
         "tend's reflection is not a validated clinical instrument: read it as your own notes.\n");
+  } else if (!c.instrument_licence.empty()) {
+    p.text(fmt::format("{}: {}\n", c.instrument_title, c.instrument_licence));
   }
 }
 

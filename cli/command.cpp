@@ -1,5 +1,7 @@
 #include "cli/command.hpp"
 
+#include "core/text.hpp"
+
 #include <charconv>
 
 #include <fmt/format.h>
@@ -68,7 +70,7 @@ Result<EntryId> parse_entry_to_remove(const Invocation& in) {
   Io& io = in.io();
   r->confirm = [&io](const std::string& what) {
     Result<std::string> answer =
-        io.read_terminal_line(fmt::format("Delete {} for good? [y/N] ", what));
+        io.read_terminal_line(fmt::format("Delete {} for good? [y/N] ", display(what)));
     return answer.is_ok() && (*answer == "y" || *answer == "Y" || *answer == "yes");
   };
   return r;

@@ -153,7 +153,8 @@ std::span<const Command> commands() {
        {}},
       {"checkin",
        "[--app APP] [--instrument FILE] [--answers A,B,...]",
-       "a short alliance check-in about an app (or tend): five statements, 0 to 4",
+       "an alliance check-in about an app: tend's own five statements (not a validated "
+       "clinical instrument), or --instrument FILE",
        "Check-ins and reports",
        0,
        0,

@@ -29,8 +29,12 @@ namespace {
 constexpr const char* kPrefix = "note-";
 
 // The file being edited, for the signal handler: a fixed buffer, set before
-// the handlers are installed and cleared after they are removed.
+// the handlers are installed and cleared after they are removed. While the
+// editor runs, the handler stops it (so it cannot write the file again) and
+// leaves the wiping, and the signal, to the main flow once it has waited.
 char g_edit_path[PATH_MAX];
+volatile sig_atomic_t g_editor_pid = 0;
+volatile sig_atomic_t g_pending_signal = 0;
 
 // Overwrites a file with zeros and unlinks it, with async-signal-safe calls only.
 void wipe(const char* path) {
@@ -53,6 +57,11 @@ void wipe(const char* path) {
 }
 
 void on_fatal_signal(int sig) {
+  if (g_editor_pid > 0) {
+    g_pending_signal = sig;
+    ::kill(static_cast<pid_t>(g_editor_pid), SIGKILL);
+    return;
+  }
   if (g_edit_path[0] != '\0') wipe(g_edit_path);
   ::signal(sig, SIG_DFL);
   ::raise(sig);
@@ -77,6 +86,7 @@ class SignalGuard {
       ::sigaction(kWipedSignals[i], &old_[i], nullptr);
     }
     g_edit_path[0] = '\0';
+    g_editor_pid = 0;
   }
   SignalGuard(const SignalGuard&) = delete;
   SignalGuard& operator=(const SignalGuard&) = delete;
@@ -164,7 +174,10 @@ std::vector<std::string> no_trace_flags(const std::string& program) {
   if (starts("nvim")) {
     return {"-n", "-i", "NONE", "-c", "set nobackup nowritebackup noundofile shada="};
   }
-  if (program == "vi" || starts("vim") || starts("gvim") || starts("rvim") || program == "view") {
+  if (starts("gvim")) {  // -f: in the foreground, or tend would read the file at once
+    return {"-f", "-n", "-i", "NONE", "-c", "set nobackup nowritebackup noundofile viminfo="};
+  }
+  if (program == "vi" || starts("vim") || starts("rvim") || program == "view") {
     return {"-n", "-i", "NONE", "-c", "set nobackup nowritebackup noundofile viminfo="};
   }
   if (program == "nano" || program == "rnano") return {"--ignorercfiles"};
@@ -191,9 +204,45 @@ bool blank(const std::string& s) {
 
 }  // namespace
 
+std::vector<std::string> child_environment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view v = *e;
+    if (v.rfind("TEND_PASSPHRASE=", 0) == 0 || v.rfind("TEND_PASSPHRASE_COMMAND=", 0) == 0) {
+      continue;
+    }
+    out.emplace_back(v);
+  }
+  return out;
+}
+
+// Whether only this user (and root) can rename or replace what is in `parent`:
+// a directory of ours that no one else may write, or a sticky one of root's
+// (/dev/shm). Otherwise another user could swap tend's directory mid-edit.
+Status check_parent(const std::string& parent) {
+  struct stat st {};
+  if (::lstat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status::error(ErrorKind::kUnsupported,
+                         fmt::format("{} is not a directory", quote(parent, 60)),
+                         "set XDG_RUNTIME_DIR to your own runtime directory (/run/user/$(id -u))");
+  }
+  const bool own_private = st.st_uid == ::getuid() && (st.st_mode & 0022) == 0;
+  const bool root_sticky = st.st_uid == 0 && (st.st_mode & S_ISVTX) != 0;
+  if (!own_private && !root_sticky) {
+    return Status::error(
+        ErrorKind::kUnsupported,
+        fmt::format("{} is not a private directory of yours: another user could swap the note's "
+                    "file there",
+                    quote(parent, 60)),
+        "set XDG_RUNTIME_DIR to your own runtime directory (/run/user/$(id -u))");
+  }
+  return Status::ok();
+}
+
 Result<std::string> editor_dir(const Getenv& getenv) {
   const std::string dir = edit_dir_path(getenv);
   const std::string parent = fs::parent_of(dir);
+  if (Status s = check_parent(parent); !s.is_ok()) return s;
   if (!on_tmpfs(parent)) {
     return Status::error(
         ErrorKind::kUnsupported,
@@ -211,12 +260,14 @@ Result<std::string> editor_dir(const Getenv& getenv) {
       (st.st_mode & 0077) != 0) {
     return Status::error(ErrorKind::kUnsupported,
                          fmt::format("{} is not a private directory of yours", quote(dir, 60)),
-                         "remove it; tend makes it again, mode 0700");
+                         "set XDG_RUNTIME_DIR to your own runtime directory (/run/user/$(id -u)), "
+                         "or remove it if it is yours");
   }
   return dir;
 }
 
-Result<std::vector<std::string>> editor_argv(const Getenv& getenv, const std::string& file) {
+Result<std::vector<std::string>> editor_argv(const Getenv& getenv, const std::string& file,
+                                             bool* known) {
   std::string command = "vi";
   for (const char* name : {"VISUAL", "EDITOR"}) {
     const char* v = getenv(name);
@@ -236,9 +287,10 @@ Result<std::vector<std::string>> editor_argv(const Getenv& getenv, const std::st
     return usage_error("$VISUAL or $EDITOR cannot be split into a command",
                        "set it to an editor, such as: EDITOR=nano");
   }
-  for (std::string& flag : no_trace_flags(program_name(argv.front(), getenv))) {
-    argv.push_back(std::move(flag));
-  }
+  std::vector<std::string> flags = no_trace_flags(program_name(argv.front(), getenv));
+  if (known != nullptr)
+    *known = !flags.empty() || program_name(argv.front(), getenv).rfind("emacsclient", 0) == 0;
+  for (std::string& flag : flags) argv.push_back(std::move(flag));
   argv.push_back(file);
   return argv;
 }
@@ -247,6 +299,7 @@ void sweep_editor_leftovers(const Getenv& getenv) {
   const std::string dir = edit_dir_path(getenv);
   struct stat st {};
   if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::getuid()) return;
+  if (!check_parent(fs::parent_of(dir)).is_ok()) return;
   wipe_matching(dir, [](const std::string& name) {
     const std::optional<pid_t> pid = owner_pid(name);
     if (!pid) return false;
@@ -254,8 +307,9 @@ void sweep_editor_leftovers(const Getenv& getenv) {
   });
 }
 
-Result<std::optional<std::string>> edit_in_editor(const Getenv& getenv,
-                                                  const std::string& initial) {
+Result<std::optional<std::string>> edit_in_editor(
+    const Getenv& getenv, const std::string& initial,
+    const std::function<void(const std::string&)>& note) {
   Result<std::string> dir = editor_dir(getenv);
   if (!dir.is_ok()) return dir.status();
   std::uint8_t random[8];
@@ -263,8 +317,15 @@ Result<std::optional<std::string>> edit_in_editor(const Getenv& getenv,
   std::string stem = fmt::format("{}{}-", kPrefix, ::getpid());
   for (std::uint8_t b : random) stem += fmt::format("{:02x}", b);
   const std::string path = fs::join(*dir, stem + ".txt");
-  Result<std::vector<std::string>> argv = editor_argv(getenv, path);
+  bool known = false;
+  Result<std::vector<std::string>> argv = editor_argv(getenv, path, &known);
   if (!argv.is_ok()) return argv.status();
+  if (!known && note) {
+    note(
+        fmt::format("{} is not an editor tend knows how to keep from writing swap or backup "
+                    "files; where it keeps them is its own setting (threat-model.md)",
+                    quote(argv->front(), 40)));
+  }
 
   SignalGuard guard(path);
   struct Cleanup {
@@ -306,13 +367,36 @@ Result<std::optional<std::string>> edit_in_editor(const Getenv& getenv,
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &ignore, &old_int);
   ::sigaction(SIGQUIT, &ignore, &old_quit);
+  std::vector<std::string> env = child_environment();
+  std::vector<char*> envp;
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), environ);
+  // Blocked around the spawn, so the handler sees the editor's pid or no editor.
+  sigset_t block, old_mask;
+  sigemptyset(&block);
+  for (int sig : kWipedSignals) sigaddset(&block, sig);
+  ::sigprocmask(SIG_BLOCK, &block, &old_mask);
+  posix_spawnattr_setsigmask(&attr, &old_mask);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  const int rc = ::posix_spawnp(&pid, args[0], nullptr, &attr, args.data(), envp.data());
+  if (rc == 0) g_editor_pid = pid;
+  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   posix_spawnattr_destroy(&attr);
   int status = 0;
   if (rc == 0) {
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    g_editor_pid = 0;
+  }
+  if (g_pending_signal != 0) {
+    // tend was told to end while the editor ran: the editor is stopped; wipe
+    // everything of this edit, then end as the signal says.
+    const int sig = g_pending_signal;
+    wipe_matching(*dir,
+                  [&](const std::string& name) { return name.find(stem) != std::string::npos; });
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
   }
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);
@@ -330,9 +414,9 @@ Result<std::optional<std::string>> edit_in_editor(const Getenv& getenv,
     }
     return io_error("the editor left no note file; nothing was written");
   }
-  const std::string note = normalise(*text);
-  if (blank(note) || note == normalise(initial)) return std::optional<std::string>();
-  return std::optional<std::string>(note);
+  const std::string written = normalise(*text);
+  if (blank(written) || written == normalise(initial)) return std::optional<std::string>();
+  return std::optional<std::string>(written);
 }
 
 }  // namespace tend::cli

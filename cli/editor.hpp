@@ -31,12 +31,22 @@ Result<std::string> editor_dir(const Getenv& getenv);
 
 // The editor's command line: $VISUAL, else $EDITOR, else vi, split into words
 // as a shell would (no shell runs), the known editors' no-trace flags, then `file`.
-Result<std::vector<std::string>> editor_argv(const Getenv& getenv, const std::string& file);
+// `known` (when given) is set when the program is one whose trace files tend
+// turns off (or a server tend leaves alone on purpose).
+Result<std::vector<std::string>> editor_argv(const Getenv& getenv, const std::string& file,
+                                             bool* known = nullptr);
 
 // Runs the editor on `initial`. nullopt when the buffer was left unchanged or
 // emptied (nothing is to be written). The text comes back with CRLF read as LF
 // and trailing line breaks dropped.
-Result<std::optional<std::string>> edit_in_editor(const Getenv& getenv, const std::string& initial);
+// `note` is told when the editor is not one tend knows.
+Result<std::optional<std::string>> edit_in_editor(
+    const Getenv& getenv, const std::string& initial,
+    const std::function<void(const std::string&)>& note = {});
+
+// tend's environment for a child process, without TEND_PASSPHRASE and
+// TEND_PASSPHRASE_COMMAND.
+std::vector<std::string> child_environment();
 
 // Wipes and removes what a killed tend left in the edit directory (files of
 // processes no longer running). Cheap when there is nothing: one stat.

@@ -13,6 +13,7 @@
 #include "cli/pager.hpp"
 #include "cli/passphrase.hpp"
 #include "cli/run.hpp"
+#include "core/text.hpp"
 
 int main(int argc, char** argv) {
   // First: no core dumps (they would hold keys and journal text), no ptrace by
@@ -31,7 +32,9 @@ int main(int argc, char** argv) {
   io.read_terminal_secret = tend::cli::read_terminal_secret;
   io.read_terminal_line = tend::cli::read_terminal_line;
   io.edit_text = [&io](const std::string& initial) {
-    return tend::cli::edit_in_editor(io.getenv, initial);
+    return tend::cli::edit_in_editor(io.getenv, initial, [&io](const std::string& note) {
+      *io.err << "tend: note: " << tend::display(note) << "\n";
+    });
   };
   io.editor_ready = [&io] { return tend::cli::editor_dir(io.getenv).status(); };
   io.page = [&io](const std::string& text) { return tend::cli::page(io.getenv, text); };

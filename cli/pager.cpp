@@ -1,5 +1,7 @@
 #include "cli/pager.hpp"
 
+#include "cli/editor.hpp"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,8 +11,6 @@
 
 #include <cerrno>
 #include <vector>
-
-extern char** environ;
 
 namespace tend::cli {
 
@@ -34,19 +34,29 @@ bool page(const std::function<const char*(const char*)>& getenv, const std::stri
   std::vector<char*> args;
   for (std::string& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
+  // No passphrase for the pager, and no history file: a search in less is
+  // journal words, and ~/.lesshst is on a disk.
+  std::vector<std::string> env = child_environment();
+  env.emplace_back("LESSHISTFILE=-");
+  std::vector<char*> envp;
+  for (std::string& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[0]);
   if (rc != 0) {
     ::close(fds[1]);
     return false;
   }
-  // The reader may quit before the end (q in less): that is not an error.
-  struct sigaction ignore {
-  }, old{};
+  // The reader may quit before the end (q in less): that is not an error. Ctrl-C
+  // is the pager's (as git does), so tend does not leave it stranded.
+  struct sigaction ignore {};
+  struct sigaction old {};
+  struct sigaction old_int {};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGPIPE, &ignore, &old);
+  ::sigaction(SIGINT, &ignore, &old_int);
   std::size_t done = 0;
   while (done < text.size()) {
     const ssize_t n = ::write(fds[1], text.data() + done, text.size() - done);
@@ -59,6 +69,7 @@ bool page(const std::function<const char*(const char*)>& getenv, const std::stri
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   ::sigaction(SIGPIPE, &old, nullptr);
+  ::sigaction(SIGINT, &old_int, nullptr);
   return true;
 }
 

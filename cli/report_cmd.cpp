@@ -96,9 +96,11 @@ void render_text(const Report& r, Printer& p) {
     }
     const std::int64_t start = r.mood_daily.front().start;
     out += "\n";
-    for (std::int64_t row = start; row <= r.last_day; row += kSparkDays) {
+    // Up to today: the days after it have no entries yet.
+    const std::int64_t last = std::min(r.last_day, std::max(r.today, r.mood_daily.back().start));
+    for (std::int64_t row = start; row <= last; row += kSparkDays) {
       std::string line = fmt::format("  {} ", format_day(row));
-      for (std::int64_t day = row; day < row + kSparkDays && day <= r.last_day; ++day) {
+      for (std::int64_t day = row; day < row + kSparkDays && day <= last; ++day) {
         const double m = mean[static_cast<std::size_t>(day - r.first_day)];
         line += m == 0 ? st.dim("·") : st.mood(spark(m), m);
       }

@@ -117,24 +117,37 @@ std::vector<TagMood> mood_by_tag(const std::vector<TaggedScore>& tagged) {
 }
 
 std::vector<AppPeriod> app_periods(const std::vector<AppDay>& days, Grain grain) {
-  std::map<std::pair<std::int64_t, std::string>, AppPeriod> acc;  // (first day of period, app)
-  std::map<std::string, std::int64_t> first_day;
+  // Years of daily rows: each app's name is kept once, and a period's key is
+  // made once, when its first day comes.
+  std::map<std::string, int> index;
+  std::vector<const std::string*> names;
+  std::map<std::int64_t, std::string> keys;  // period start -> key
+  std::map<std::pair<std::int64_t, int>, std::pair<std::int64_t, std::int64_t>> acc;
+  std::int64_t last_day = 0, start = 0;
+  bool first = true;
   for (const AppDay& d : days) {
-    const std::string key = period_key(d.day, grain);
-    auto [it, fresh] = first_day.emplace(key, d.day);
-    if (!fresh) it->second = std::min(it->second, d.day);
-  }
-  for (const AppDay& d : days) {
-    const std::string key = period_key(d.day, grain);
-    AppPeriod& p = acc[{first_day[key], d.app}];
-    p.period = key;
-    p.start = period_start(d.day, grain);
-    p.app = d.app;
-    p.sessions += d.sessions;
-    p.seconds += d.seconds;
+    if (first || d.day != last_day) {
+      first = false;
+      last_day = d.day;
+      start = period_start(d.day, grain);
+      if (keys.count(start) == 0) keys.emplace(start, period_key(d.day, grain));
+    }
+    auto [it, fresh] = index.try_emplace(d.app, static_cast<int>(names.size()));
+    if (fresh) names.push_back(&it->first);
+    auto& [sessions, seconds] = acc[{start, it->second}];
+    sessions += d.sessions;
+    seconds += d.seconds;
   }
   std::vector<AppPeriod> out;
-  for (auto& [k, p] : acc) out.push_back(std::move(p));
+  out.reserve(acc.size());
+  for (const auto& [key, sums] : acc) {
+    out.push_back({keys[key.first], key.first, *names[static_cast<std::size_t>(key.second)],
+                   sums.first, sums.second});
+  }
+  // In time order, then by app.
+  std::stable_sort(out.begin(), out.end(), [](const AppPeriod& a, const AppPeriod& b) {
+    return a.start != b.start ? a.start < b.start : a.app < b.app;
+  });
   return out;
 }
 

@@ -143,6 +143,8 @@ std::vector<AllianceTrend> alliance_trends(const std::vector<AlliancePoint>& poi
 // kBootstrapResamples resamples of the days on each side, a fixed seed, so the
 // same data gives the same interval).
 constexpr std::int64_t kMinAssociationDays = 7;
+// At most this many apps and this many tags are compared (those on the most days).
+constexpr std::size_t kMaxAssociations = 20;
 constexpr int kBootstrapResamples = 1000;
 
 struct Association {

@@ -90,12 +90,42 @@ Status only_keys(const Json& obj, std::initializer_list<std::string_view> keys,
   return Status::ok();
 }
 
+// Whether an object in `bytes` (already checked to be JSON) has a key twice.
+bool has_duplicate_key(std::string_view bytes) {
+  std::vector<std::set<std::string>> open;
+  bool duplicate = false;
+  const Json::parser_callback_t track = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        open.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        if (!open.empty()) open.pop_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!open.empty() && !open.back().insert(parsed.get<std::string>()).second) {
+          duplicate = true;
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  const Json ignored = Json::parse(bytes.begin(), bytes.end(), track, false);
+  return duplicate || ignored.is_discarded();
+}
+
 Result<Instrument> parse_definition(std::string_view bytes, bool builtin) {
   if (bytes.size() > kMaxInstrumentBytes) {
     return bad(fmt::format("larger than {} KiB", kMaxInstrumentBytes / 1024));
   }
   Result<Json> parsed = parse_json(bytes, "instrument definition");
   if (!parsed.is_ok()) return parsed.status();
+  if (has_duplicate_key(bytes)) {
+    // Readers differ on which of two equal keys counts; tend takes neither.
+    return bad("a field is given twice in one object");
+  }
   const Json& j = *parsed;
   if (!j.is_object()) return bad("not a JSON object");
   Status s = only_keys(
@@ -144,6 +174,10 @@ Result<Instrument> parse_definition(std::string_view bytes, bool builtin) {
     if (Status k = only_keys(c, {"value", "label"}, where); !k.is_ok()) return k;
     const auto v = c.find("value");
     if (v == c.end() || !v->is_number_integer()) return bad(where + "value is not a whole number");
+    // Read as what it is: a huge unsigned number must not wrap into range.
+    if (v->is_number_unsigned() && v->get<std::uint64_t>() > 100) {
+      return bad(where + "value is outside -100..100");
+    }
     const auto value = v->get<std::int64_t>();
     if (value < -100 || value > 100) return bad(where + "value is outside -100..100");
     if (!values.insert(static_cast<int>(value)).second) return bad(where + "value is repeated");
@@ -306,6 +340,8 @@ Result<Checkin> checkin_add(Vault& vault, const CheckinAdd& r, std::int64_t now)
   c.score_max = in.score_max;
   c.is_private = r.is_private;
   c.created = now;
+  c.instrument_title = in.title;
+  c.instrument_licence = in.licence;
 
   Db& db = vault.db();
   Result<Transaction> tx = Transaction::begin(db);

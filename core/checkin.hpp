@@ -84,6 +84,10 @@ struct Checkin {
   double score_max = 0;
   bool is_private = false;
   std::int64_t created = 0;
+  // Of the instrument answered, when it was just answered (not stored here: the
+  // definition is, under its hash).
+  std::string instrument_title;
+  std::string instrument_licence;
 };
 
 // Asks the items one at a time; an error (end of input, an interrupt) leaves

@@ -155,7 +155,9 @@ Status emit_alliance(Db& db, const Grant& g, const RowSink& sink) {
     std::int64_t count = 0;
     double sum = 0, lo = 0, hi = 0;
   };
-  using Key = std::tuple<std::string, std::string, std::string, std::string>;
+  // Grouped by the definition answered (its hash), not only by id and version:
+  // two files may share those and still differ.
+  using Key = std::tuple<std::string, std::string, std::string, std::string, std::string>;
   std::map<Key, Scores> periods;
   const auto round2 = [](double v) { return std::round(v * 100.0) / 100.0; };
   const std::string own =
@@ -167,7 +169,8 @@ Status emit_alliance(Db& db, const Grant& g, const RowSink& sink) {
     const Instant at{st->int64(0), static_cast<std::int32_t>(st->int64(1))};
     const std::string instrument = st->text(3);
     if (g.granularity != Granularity::kRaw) {
-      Scores& sc = periods[{period_of(at, g.granularity), st->text(2), instrument, st->text(4)}];
+      Scores& sc = periods[{period_of(at, g.granularity), st->text(2), instrument, st->text(4),
+                            st->text(5)}];
       ++sc.count;
       sc.sum += st->real(7);
       sc.lo = st->real(8);
@@ -194,6 +197,7 @@ Status emit_alliance(Db& db, const Grant& g, const RowSink& sink) {
               {"about", std::get<1>(key)},
               {"instrument", std::get<2>(key)},
               {"instrument_version", std::get<3>(key)},
+              {"instrument_sha256", std::get<4>(key)},
               {"count", sc.count},
               {"mean_score", round2(sc.sum / static_cast<double>(sc.count))},
               {"score_min", sc.lo},

@@ -30,6 +30,15 @@ Window window_of(const ReportRequest& r, std::int64_t now) {
   return w;
 }
 
+// More rows a day than anyone writes or imports; it bounds every sum below.
+constexpr std::int64_t kMaxRowsPerDay = 1000000;
+
+Status damaged_rollup(std::string_view what, std::int64_t day) {
+  return corrupt(
+      fmt::format("the {} rollup of {} holds numbers no entries could make", what, format_day(day)),
+      "run tend check");
+}
+
 Status load_mood(Db& db, const Window& w, Report& r, std::vector<DayMean>* day_means,
                  std::map<std::string, std::vector<std::int64_t>>* tag_days) {
   Result<Statement> st = db.prepare(
@@ -45,6 +54,11 @@ Status load_mood(Db& db, const Window& w, Report& r, std::vector<DayMean>* day_m
     if (!*row) break;
     MoodDay d{st->int64(0), st->int64(1), st->int64(2), static_cast<int>(st->int64(3)),
               static_cast<int>(st->int64(4))};
+    // The rollups are the vault's; a row no entries could make is damage, not a number.
+    if (d.entries < 1 || d.entries > kMaxRowsPerDay || d.score_sum < d.entries ||
+        d.score_sum > 10 * d.entries || d.score_min < 1 || d.score_max > 10) {
+      return damaged_rollup("mood", d.day);
+    }
     r.mood_min = r.mood_entries == 0 ? d.score_min : std::min(r.mood_min, d.score_min);
     r.mood_max = std::max(r.mood_max, d.score_max);
     r.mood_entries += d.entries;
@@ -107,14 +121,24 @@ Status load_apps(Db& db, const Window& w, Report& r,
   st->bind(1, w.first).bind(2, w.last);
   std::vector<AppDay> days;
   // Names that differ only in case are one app, named as first seen (as in app list --by app).
-  std::map<std::string, std::string> names;
+  std::map<std::string, std::string> names;        // folded -> shown
+  std::map<std::string, const std::string*> seen;  // as stored -> shown
   for (;;) {
     Result<bool> row = st->step();
     if (!row.is_ok()) return row.status();
     if (!*row) break;
     const std::string app = st->text(1);
-    const std::string& name = names.try_emplace(fold_case(app), app).first->second;
+    auto known = seen.find(app);
+    if (known == seen.end()) {
+      const std::string& shown = names.try_emplace(fold_case(app), app).first->second;
+      known = seen.emplace(app, &shown).first;
+    }
+    const std::string& name = *known->second;
     AppDay d{st->int64(0), name, st->int64(2), st->int64(3)};
+    if (d.sessions < 1 || d.sessions > kMaxRowsPerDay || d.seconds < d.sessions ||
+        d.seconds > 86400 * d.sessions) {
+      return damaged_rollup("app", d.day);
+    }
     r.app_sessions += d.sessions;
     r.app_seconds += d.seconds;
     (*app_days)[d.app].push_back(d.day);
@@ -134,6 +158,10 @@ Status load_apps(Db& db, const Window& w, Report& r,
     if (!row.is_ok()) return row.status();
     if (!*row) break;
     AppHour h{st->int64(0), static_cast<int>(st->int64(1)), st->int64(2), st->int64(3)};
+    if (h.sessions < 1 || h.sessions > kMaxRowsPerDay || h.seconds < h.sessions ||
+        h.seconds > 86400 * h.sessions) {
+      return damaged_rollup("app hour", h.day);
+    }
     if (h.hour >= 0 && h.hour < 24)
       r.app_hour_seconds[static_cast<std::size_t>(h.hour)] += h.seconds;
     hours.push_back(h);
@@ -155,7 +183,12 @@ Status load_alliance(Db& db, const Window& w, Report& r) {
     if (!*row) break;
     const std::int64_t day = day_number({st->int64(0), static_cast<std::int32_t>(st->int64(1))});
     if (day < w.first || day > w.last) continue;
-    points.push_back({day, st->text(2), st->text(3), st->real(4), st->real(5), st->real(6)});
+    const double score = st->real(4), lo = st->real(5), hi = st->real(6);
+    if (!std::isfinite(score) || !std::isfinite(lo) || !std::isfinite(hi) || lo > hi ||
+        score < lo || score > hi || std::abs(lo) > 1e9 || std::abs(hi) > 1e9) {
+      return corrupt("a check-in's score is outside its range", "run tend check");
+    }
+    points.push_back({day, st->text(2), st->text(3), score, lo, hi});
   }
   r.checkins = static_cast<std::int64_t>(points.size());
   r.alliance = alliance_trends(points);
@@ -465,16 +498,28 @@ Result<Report> build_report(Db& db, const ReportRequest& request, std::int64_t n
   if (Status s = load_mood(db, w, r, &day_means, &tag_days); !s.is_ok()) return s;
   if (Status s = load_apps(db, w, r, &app_days); !s.is_ok()) return s;
   if (Status s = load_alliance(db, w, r); !s.is_ok()) return s;
+  // The kMaxAssociations apps and tags used on the most days are compared:
+  // the bootstrap's cost grows with each, and a long tail of rare ones would
+  // rarely reach the minimum of days anyway.
   std::vector<std::string> names;
   std::vector<std::vector<std::int64_t>> present;
-  for (const AppShare& a : r.apps) {
-    names.push_back("app:" + a.app);
-    present.push_back(app_days[a.app]);
-  }
-  for (const TagMood& t : r.tags) {
-    names.push_back("tag:" + t.tag);
-    present.push_back(tag_days[t.tag]);
-  }
+  const auto add_top = [&](std::map<std::string, std::vector<std::int64_t>>& days,
+                           std::string_view prefix) {
+    std::vector<std::pair<std::size_t, std::string>> by_days;
+    for (auto& [name, list] : days) {
+      std::sort(list.begin(), list.end());
+      list.erase(std::unique(list.begin(), list.end()), list.end());
+      by_days.emplace_back(list.size(), name);
+    }
+    std::stable_sort(by_days.begin(), by_days.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t i = 0; i < by_days.size() && i < kMaxAssociations; ++i) {
+      names.push_back(std::string(prefix) + by_days[i].second);
+      present.push_back(days[by_days[i].second]);
+    }
+  };
+  add_top(app_days, "app:");
+  add_top(tag_days, "tag:");
   r.associations = associations(day_means, names, present);
   return r;
 }

@@ -130,7 +130,8 @@ TEST_CASE("the editor's file is 0600 in a 0700 directory on a tmpfs, then gone",
       "fake-editor",
       fmt::format("{{ echo \"path=$f\"; stat -c 'mode=%a' \"$f\"; stat -c 'dirmode=%a' \"$(dirname "
                   "\"$f\")\"; "
-                  "stat -f -c 'fs=%T' \"$f\"; }} > {}\n{{ {}; echo 'second line'; }} > \"$f\"\n",
+                  "stat -f -c 'fs=%T' \"$f\"; echo \"pass=$(env | grep -c '^TEND_PASSPHRASE')\"; "
+                  "}} > {}\n{{ {}; echo 'second line'; }} > \"$f\"\n",
                   shell_quote(log), kWriteSecret));
   test::ProcResult r = f.on_terminal({"mood", "add", "6", "--edit"});
   INFO(r.out << r.err);
@@ -140,6 +141,7 @@ TEST_CASE("the editor's file is 0600 in a 0700 directory on a tmpfs, then gone",
   CHECK_THAT(seen, Catch::Contains("mode=600\n"));
   CHECK_THAT(seen, Catch::Contains("dirmode=700\n"));
   CHECK_THAT(seen, Catch::Contains("fs=tmpfs\n"));
+  CHECK_THAT(seen, Catch::Contains("pass=0\n"));  // the passphrase is tend's, not the editor's
   const std::string path = seen.substr(5, seen.find('\n') - 5);
   CHECK(::access(path.c_str(), F_OK) != 0);  // gone
   CHECK(f.files_in_edit_dir() == 0);         // and nothing beside it
@@ -193,21 +195,42 @@ TEST_CASE("without a tmpfs tend refuses to edit, before asking for the passphras
   CHECK(f.tend({"mood", "add", "6", "--edit"}).code == 64);
 }
 
+TEST_CASE("a runtime directory others could write is refused", "[process][editor]") {
+  EditFixture f;
+  const std::string open = f.shm.path + "/open";
+  ::mkdir(open.c_str(), 0700);
+  ::chmod(open.c_str(), 0777);  // anyone could swap tend's directory in it
+  f.env["XDG_RUNTIME_DIR"] = open;
+  f.env["EDITOR"] = "true";
+  test::ProcResult r = f.on_terminal({"mood", "add", "6", "--edit"});
+  CHECK(r.code == 65);
+  CHECK_THAT(r.out, Catch::Contains("is not a private directory of yours"));
+  CHECK(test::fingerprint(open).empty());
+}
+
 TEST_CASE("a signal to tend while the editor runs wipes the file", "[process][editor]") {
   EditFixture f;
   const std::string log = f.dir / "editor.log";
   // The editor writes the note, then tend is told to end (as a logout would),
   // and the editor looks whether its file is still there.
-  f.env["EDITOR"] =
-      f.editor("signalling-editor",
-               fmt::format("trap '' HUP\n{} > \"$f\"\nkill -TERM $PPID\nsleep 1\n"
-                           "if [ -e \"$f\" ]; then echo present; else echo gone; fi > {}\n",
-                           kWriteSecret, shell_quote(log)));
+  f.env["EDITOR"] = f.editor(
+      "signalling-editor",
+      fmt::format("{} > \"$f\"\neditor=$$\n"
+                  // A watcher outside the editor looks afterwards.
+                  "( trap '' HUP; sleep 1; "
+                  "if [ -e \"$f\" ]; then echo present; else echo gone; fi; "
+                  "if kill -0 $editor 2>/dev/null; then echo running; else echo stopped; fi "
+                  ") > {} 2>&1 &\n"
+                  "kill -TERM $PPID\nsleep 3\n{} >> \"$f\"\n",
+                  kWriteSecret, shell_quote(log), kWriteSecret));
   f.on_terminal({"mood", "add", "6", "--edit"});
   for (int i = 0; i < 50 && test::fingerprint(f.dir.path()).count("editor.log") == 0; ++i) {
     ::usleep(100 * 1000);
   }
-  CHECK(test::read_file(log) == "gone\n");
+  for (int i = 0; i < 50 && test::read_file(log).size() < 10; ++i) ::usleep(100 * 1000);
+  // The file is gone, and the editor was stopped before it could write it again.
+  CHECK(test::read_file(log) == "gone\nstopped\n");
+  ::usleep(2500 * 1000);
   CHECK(f.files_in_edit_dir() == 0);
   // Nothing was written (a process killed leaves SQLite's -wal and -shm, not an entry).
   test::ProcResult list = f.tend({"mood", "list", "--json"});

@@ -2,7 +2,10 @@
 // check-ins on a terminal, the pager, and the report's text.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "core/json.hpp"
+#include "core/vault.hpp"
 #include "tests/support.hpp"
 
 using namespace tend;
@@ -167,6 +170,25 @@ TEST_CASE("rm asks on a terminal, needs --yes without one", "[cli][journal]") {
   CHECK(f.run({"app", "rm", "1", "--yes"}).code == 0);
 }
 
+TEST_CASE("rm's question shows a stored name escaped", "[cli][journal]") {
+  test::TempDir dir;
+  {
+    CreatedVault v = test::make_vault(dir / "vault");
+    // Written as a holder of the raw key could: tend itself refuses such a name.
+    REQUIRE(v.vault.db()
+                .exec("INSERT INTO app_session (app, at, utc_offset, duration_s, created)"
+                      " VALUES ('x\x1b]0;owned\x07', 1795600000, 0, 60, 1795600000);")
+                .is_ok());
+  }
+  std::vector<std::string> prompts;
+  test::tend_cli_with_terminal(
+      {"app", "rm", "1"}, {{"TEND_VAULT", dir / "vault"}, {"TEND_PASSPHRASE", test::kPassphrase}},
+      {"n"}, &prompts);
+  REQUIRE(prompts.size() == 1);
+  CHECK(prompts[0].find('\x1b') == std::string::npos);
+  CHECK_THAT(prompts[0], Catch::Contains("x\\x1b]0;owned\\x07"));
+}
+
 TEST_CASE("checkin on a terminal: one statement at a time, a wrong key asks again",
           "[cli][checkin]") {
   Fixture f;
@@ -206,6 +228,18 @@ TEST_CASE("checkin on a terminal: one statement at a time, a wrong key asks agai
   CHECK(bad.code == 65);
   CHECK_THAT(bad.err, Catch::Contains("instrument definition: version is missing"));
   CHECK(f.run({"checkin", "--instrument", f.dir / "none.json"}).code == 66);
+  test::write_file(f.dir / "two.json", R"({"format": "tend-instrument/1", "id": "two-items",
+      "version": "1", "title": "Two synthetic items", "licence": "Synthetic test licence.",
+      "scale": [{"value": 1, "label": "No"}, {"value": 2, "label": "Yes"}],
+      "items": [{"text": "One about {app}."}, {"text": "Two.", "reverse": true}],
+      "score": {"method": "sum", "min": 2, "max": 4}})");
+  test::CliResult two =
+      f.run({"checkin", "--instrument", f.dir / "two.json", "--app", "Calm", "--answers", "2,2"});
+  INFO(two.err);
+  REQUIRE(two.code == 0);
+  CHECK_THAT(two.out, Catch::Contains("score 3 on 2..4"));  // 2 + (1 + 2 - 2)
+  CHECK_THAT(two.out, Catch::Contains("Two synthetic items: Synthetic test licence."));
+  CHECK(f.run({"checkin", "--instrument", f.dir / "two.json", "--answers", "2,3"}).code == 64);
 }
 
 TEST_CASE("long listings go through the pager on a terminal, never when piped", "[cli][journal]") {
@@ -286,4 +320,8 @@ TEST_CASE(
   CHECK(j["mood"]["current_streak_days"] == 40);
   CHECK(j["html"].is_null());
   CHECK(f.run({"report", "--from", "2026-12-01", "--until", "2026-11-01"}).code == 64);
+  // A window far into the future draws no sparkline past today.
+  test::CliResult far = f.run({"report", "--until", "2999-12-31", "--from", "2026-10-01"});
+  REQUIRE(far.code == 0);
+  CHECK(std::count(far.out.begin(), far.out.end(), '\n') < 60);
 }

@@ -117,6 +117,15 @@ TEST_CASE("a malformed instrument file is refused with what is wrong", "[core][c
     CHECK(s.kind() == ErrorKind::kInvalidInput);
     CHECK_THAT(s.message(), Catch::Contains(why));
   }
+  // A huge number must not wrap into the scale's range; a key given twice is refused.
+  std::string huge = six_items().dump();
+  const std::string zero = "\"value\":0";
+  REQUIRE(huge.find(zero) != std::string::npos);
+  huge.replace(huge.find(zero), zero.size(), "\"value\":18446744073709551615");
+  CHECK_THAT(parse_instrument(huge).status().message(), Catch::Contains("outside -100..100"));
+  std::string twice = six_items().dump();
+  twice.insert(1, "\"id\":\"first\",");
+  CHECK_THAT(parse_instrument(twice).status().message(), Catch::Contains("given twice"));
   CHECK_FALSE(parse_instrument("{").is_ok());
   CHECK_FALSE(parse_instrument("[]").is_ok());
   CHECK_FALSE(parse_instrument(std::string(kMaxInstrumentBytes + 1, ' ')).is_ok());

@@ -261,14 +261,20 @@ TEST_CASE("consent: alliance check-ins leave under the grant's rules, private on
   CHECK(raw["rows"]["alliance"] == 3);
   // Weekly: Calm's two shared check-ins in W47, mean (16 + 11) / 2 = 13.5; tend's one, 18.
   Json weekly = f.export_payload(f.grant({Category::kAlliance}, Granularity::kWeekly));
-  CHECK(weekly["data"]["alliance"] == Json::parse(R"([
+  const std::string expected = R"([
       {"week":"2026-W47","about":"Calm","instrument":"tend-reflection","instrument_version":"1",
-       "count":2,"mean_score":13.5,"score_min":0.0,"score_max":20.0,"instrument_note":
+       "instrument_sha256":"SHA","count":2,"mean_score":13.5,"score_min":0.0,"score_max":20.0,"instrument_note":
        "tend's own reflection on the five alliance qualities; not a validated clinical instrument"},
       {"week":"2026-W47","about":"tend","instrument":"tend-reflection","instrument_version":"1",
-       "count":1,"mean_score":18.0,"score_min":0.0,"score_max":20.0,"instrument_note":
+       "instrument_sha256":"SHA","count":1,"mean_score":18.0,"score_min":0.0,"score_max":20.0,"instrument_note":
        "tend's own reflection on the five alliance qualities; not a validated clinical instrument"}
-  ])"));
+  ])";
+  std::string with_hash = expected;
+  for (std::size_t at = with_hash.find("SHA"); at != std::string::npos;
+       at = with_hash.find("SHA")) {
+    with_hash.replace(at, 3, tend_reflection().sha256);
+  }
+  CHECK(weekly["data"]["alliance"] == Json::parse(with_hash));
   CHECK(weekly.dump().find("answers") == std::string::npos);
 }
 

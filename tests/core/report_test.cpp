@@ -133,6 +133,24 @@ TEST_CASE("report on one entry", "[core][report]") {
   CHECK(j["mood"]["by_tag"][0]["tag"] == "work");
 }
 
+TEST_CASE("report refuses rollup rows no entries could make", "[core][report]") {
+  test::TempDir dir;
+  CreatedVault c = test::make_vault(dir / "v");
+  // As a holder of the raw key could write them: sums that would overflow.
+  const std::int64_t today = test::kNow / kDay;
+  REQUIRE(
+      c.vault.db()
+          .exec(fmt::format("INSERT INTO mood_day VALUES ({0}, 2, 0, 9223372036854775807, 1, 10),"
+                            " ({1}, 2, 0, 9223372036854775807, 1, 10);",
+                            today, today - 1)
+                    .c_str())
+          .is_ok());
+  Result<Report> r = build_report(c.vault.db(), {}, test::kNow);
+  REQUIRE_FALSE(r.is_ok());
+  CHECK(r.status().kind() == ErrorKind::kCorrupt);
+  CHECK_THAT(r.status().message(), Catch::Contains("rollup"));
+}
+
 TEST_CASE("report numbers on 90 days follow the rollups", "[core][report]") {
   test::TempDir dir;
   CreatedVault c = test::make_vault(dir / "v");
