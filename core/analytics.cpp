@@ -117,37 +117,52 @@ std::vector<TagMood> mood_by_tag(const std::vector<TaggedScore>& tagged) {
 }
 
 std::vector<AppPeriod> app_periods(const std::vector<AppDay>& days, Grain grain) {
-  // Years of daily rows: each app's name is kept once, and a period's key is
-  // made once, when its first day comes.
-  std::map<std::string, int> index;
-  std::vector<const std::string*> names;
+  // Years of daily rows: apps become small numbers, a period's key is made
+  // once, and the sums are a sort and a merge rather than a tree of strings.
+  std::map<std::string_view, int> index;
+  std::vector<std::string_view> names;
   std::map<std::int64_t, std::string> keys;  // period start -> key
-  std::map<std::pair<std::int64_t, int>, std::pair<std::int64_t, std::int64_t>> acc;
+  struct Part {
+    std::int64_t start;
+    int app;
+    std::int64_t sessions, seconds;
+  };
+  std::vector<Part> parts;
+  parts.reserve(days.size());
   std::int64_t last_day = 0, start = 0;
-  bool first = true;
-  for (const AppDay& d : days) {
-    if (first || d.day != last_day) {
-      first = false;
+  for (std::size_t k = 0; k < days.size(); ++k) {
+    const AppDay& d = days[k];
+    if (k == 0 || d.day != last_day) {
       last_day = d.day;
       start = period_start(d.day, grain);
       if (keys.count(start) == 0) keys.emplace(start, period_key(d.day, grain));
     }
     auto [it, fresh] = index.try_emplace(d.app, static_cast<int>(names.size()));
-    if (fresh) names.push_back(&it->first);
-    auto& [sessions, seconds] = acc[{start, it->second}];
-    sessions += d.sessions;
-    seconds += d.seconds;
+    if (fresh) names.push_back(d.app);
+    parts.push_back({start, it->second, d.sessions, d.seconds});
   }
-  std::vector<AppPeriod> out;
-  out.reserve(acc.size());
-  for (const auto& [key, sums] : acc) {
-    out.push_back({keys[key.first], key.first, *names[static_cast<std::size_t>(key.second)],
-                   sums.first, sums.second});
+  // In time order, then by app name.
+  std::vector<int> rank(names.size());
+  {
+    int r = 0;
+    for (const auto& [name, at] : index) rank[static_cast<std::size_t>(at)] = r++;
   }
-  // In time order, then by app.
-  std::stable_sort(out.begin(), out.end(), [](const AppPeriod& a, const AppPeriod& b) {
-    return a.start != b.start ? a.start < b.start : a.app < b.app;
+  std::sort(parts.begin(), parts.end(), [&](const Part& a, const Part& b) {
+    return a.start != b.start
+               ? a.start < b.start
+               : rank[static_cast<std::size_t>(a.app)] < rank[static_cast<std::size_t>(b.app)];
   });
+  std::vector<AppPeriod> out;
+  for (const Part& p : parts) {
+    if (!out.empty() && out.back().start == p.start &&
+        out.back().app == names[static_cast<std::size_t>(p.app)]) {
+      out.back().sessions += p.sessions;
+      out.back().seconds += p.seconds;
+      continue;
+    }
+    out.push_back({keys[p.start], p.start, std::string(names[static_cast<std::size_t>(p.app)]),
+                   p.sessions, p.seconds});
+  }
   return out;
 }
 
