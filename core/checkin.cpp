@@ -318,7 +318,7 @@ Result<Checkin> checkin_add(Vault& vault, const CheckinAdd& r, std::int64_t now)
   std::vector<int> answers = r.answers;
   if (answers.empty()) {
     if (!r.ask) return usage_error("no answers given", "give --answers, or run it on a terminal");
-    Result<std::vector<int>> asked = r.ask(in, r.app.value_or(r.app ? "" : "tend"));
+    Result<std::vector<int>> asked = r.ask(in, r.app.value_or("tend"));
     if (!asked.is_ok()) return asked.status();
     answers = std::move(asked).value();
   }
