@@ -1,5 +1,7 @@
 #include "cli/editor.hpp"
 
+#include "cli/child.hpp"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -9,7 +11,6 @@
 #include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <wordexp.h>
 
 #include <cerrno>
 #include <climits>
@@ -20,8 +21,6 @@
 
 #include "core/fs.hpp"
 #include "core/text.hpp"
-
-extern char** environ;
 
 namespace tend::cli {
 namespace {
@@ -204,18 +203,6 @@ bool blank(const std::string& s) {
 
 }  // namespace
 
-std::vector<std::string> child_environment() {
-  std::vector<std::string> out;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
-    const std::string_view v = *e;
-    if (v.rfind("TEND_PASSPHRASE=", 0) == 0 || v.rfind("TEND_PASSPHRASE_COMMAND=", 0) == 0) {
-      continue;
-    }
-    out.emplace_back(v);
-  }
-  return out;
-}
-
 // Whether only this user (and root) can rename or replace what is in `parent`:
 // a directory of ours that no one else may write, or a sticky one of root's
 // (/dev/shm). Otherwise another user could swap tend's directory mid-edit.
@@ -277,19 +264,13 @@ Result<std::vector<std::string>> editor_argv(const Getenv& getenv, const std::st
     }
   }
   std::vector<std::string> argv;
-  wordexp_t words{};
-  const int split = ::wordexp(command.c_str(), &words, WRDE_NOCMD);
-  if (split == 0) {
-    for (std::size_t i = 0; i < words.we_wordc; ++i) argv.emplace_back(words.we_wordv[i]);
-  }
-  if (split == 0 || split == WRDE_NOSPACE) ::wordfree(&words);
-  if (split != 0 || argv.empty() || argv.front().empty()) {
+  if (split_command(command, &argv) != 0 || argv.empty() || argv.front().empty()) {
     return usage_error("$VISUAL or $EDITOR cannot be split into a command",
                        "set it to an editor, such as: EDITOR=nano");
   }
-  std::vector<std::string> flags = no_trace_flags(program_name(argv.front(), getenv));
-  if (known != nullptr)
-    *known = !flags.empty() || program_name(argv.front(), getenv).rfind("emacsclient", 0) == 0;
+  const std::string program = program_name(argv.front(), getenv);
+  std::vector<std::string> flags = no_trace_flags(program);
+  if (known != nullptr) *known = !flags.empty() || program.rfind("emacsclient", 0) == 0;
   for (std::string& flag : flags) argv.push_back(std::move(flag));
   argv.push_back(file);
   return argv;
@@ -359,18 +340,14 @@ Result<std::optional<std::string>> edit_in_editor(
   for (int sig : kWipedSignals) sigaddset(&defaults, sig);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-  std::vector<char*> args;
-  for (std::string& a : *argv) args.push_back(a.data());
-  args.push_back(nullptr);
+  std::vector<char*> args = c_strings(*argv);
   struct sigaction ignore {
   }, old_int{}, old_quit{};
   ignore.sa_handler = SIG_IGN;
   ::sigaction(SIGINT, &ignore, &old_int);
   ::sigaction(SIGQUIT, &ignore, &old_quit);
   std::vector<std::string> env = child_environment();
-  std::vector<char*> envp;
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  std::vector<char*> envp = c_strings(env);
   pid_t pid = 0;
   // Blocked around the spawn, so the handler sees the editor's pid or no editor.
   sigset_t block, old_mask;

@@ -44,10 +44,6 @@ Result<std::optional<std::string>> edit_in_editor(
     const Getenv& getenv, const std::string& initial,
     const std::function<void(const std::string&)>& note = {});
 
-// tend's environment for a child process, without TEND_PASSPHRASE and
-// TEND_PASSPHRASE_COMMAND.
-std::vector<std::string> child_environment();
-
 // Wipes and removes what a killed tend left in the edit directory (files of
 // processes no longer running). Cheap when there is nothing: one stat.
 void sweep_editor_leftovers(const Getenv& getenv);

@@ -1,13 +1,12 @@
 #include "cli/pager.hpp"
 
-#include "cli/editor.hpp"
+#include "cli/child.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <wordexp.h>
 
 #include <cerrno>
 #include <vector>
@@ -18,29 +17,19 @@ bool page(const std::function<const char*(const char*)>& getenv, const std::stri
   const char* pager = getenv("PAGER");
   const std::string command = pager != nullptr ? pager : "less -FRX";
   std::vector<std::string> argv;
-  wordexp_t words{};
-  const int split = ::wordexp(command.c_str(), &words, WRDE_NOCMD);
-  if (split == 0) {
-    for (std::size_t i = 0; i < words.we_wordc; ++i) argv.emplace_back(words.we_wordv[i]);
-  }
-  if (split == 0 || split == WRDE_NOSPACE) ::wordfree(&words);
-  if (split != 0 || argv.empty() || argv.front().empty()) return false;
+  if (split_command(command, &argv) != 0 || argv.empty() || argv.front().empty()) return false;
 
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return false;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[0], STDIN_FILENO);
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
+  std::vector<char*> args = c_strings(argv);
   // No passphrase for the pager, and no history file: a search in less is
   // journal words, and ~/.lesshst is on a disk.
   std::vector<std::string> env = child_environment();
   env.emplace_back("LESSHISTFILE=-");
-  std::vector<char*> envp;
-  for (std::string& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  std::vector<char*> envp = c_strings(env);
   pid_t pid = 0;
   const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);

@@ -1,5 +1,7 @@
 #include "cli/passphrase.hpp"
 
+#include "cli/child.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
@@ -112,12 +114,7 @@ Result<SecretBytes> run_passphrase_command(const std::string& command_line) {
   // Split by the C library's shell word expansion (quotes, escapes, $VAR, ~),
   // with command substitution refused; no shell runs.
   std::vector<std::string> argv;
-  wordexp_t words{};
-  const int split = ::wordexp(command_line.c_str(), &words, WRDE_NOCMD);
-  if (split == 0) {
-    for (std::size_t i = 0; i < words.we_wordc; ++i) argv.emplace_back(words.we_wordv[i]);
-  }
-  if (split == 0 || split == WRDE_NOSPACE) ::wordfree(&words);
+  const int split = split_command(command_line, &argv);
   if (split == WRDE_BADCHAR) {
     return usage_error(
         "--passphrase-command has a character only a shell understands (| & ; < > ( ) { })",
@@ -142,9 +139,7 @@ Result<SecretBytes> run_passphrase_command(const std::string& command_line) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in.get(), STDOUT_FILENO);
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
+  std::vector<char*> args = c_strings(argv);
   pid_t pid = 0;
   // Its stdin and stderr are tend's, so a pinentry or an error reaches the user.
   const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);

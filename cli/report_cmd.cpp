@@ -47,11 +47,6 @@ const char* spark(double mood) {
   return kBlocks[i];
 }
 
-std::string hours_minutes(std::int64_t seconds) {
-  const std::int64_t m = (seconds + 30) / 60;
-  return m >= 60 ? fmt::format("{}h{:02}m", m / 60, m % 60) : fmt::format("{}m", m);
-}
-
 std::string cut(std::string_view s, std::size_t width) {
   std::string shown = display(s);
   // Cut by code points, not bytes, so a name never ends mid-character.
@@ -135,7 +130,8 @@ void render_text(const Report& r, Printer& p) {
     for (std::size_t i = 0; i < r.apps.size() && i < 12; ++i) {
       const AppShare& a = r.apps[i];
       out += fmt::format("  {} {:>9}  {:>8}  {:>4} ({:>3.0f}%)\n", cut(a.app, 22),
-                         hours_minutes(a.seconds), a.sessions, a.days_used, a.share_of_days * 100);
+                         format_hours_minutes(a.seconds), a.sessions, a.days_used,
+                         a.share_of_days * 100);
     }
     if (r.apps.size() > 12)
       out += fmt::format("  and {} more (--json has all)\n", r.apps.size() - 12);

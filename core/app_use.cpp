@@ -9,6 +9,15 @@
 
 namespace tend {
 
+const std::string& AppNames::shown(const std::string& stored) {
+  auto known = by_stored_.find(stored);
+  if (known == by_stored_.end()) {
+    const std::string& name = by_folded_.try_emplace(fold_case(stored), stored).first->second;
+    known = by_stored_.emplace(stored, &name).first;
+  }
+  return *known->second;
+}
+
 Status validate_app_session(const AppSession& s) {
   Status st = check_label(s.app, "app name", kMaxAppNameBytes);
   if (st.is_ok() && s.category) st = check_label(*s.category, "category", kMaxAppNameBytes);
@@ -159,13 +168,13 @@ Result<AppListing> app_list(Vault& vault, const AppQuery& query, std::int64_t) {
     out.sessions = std::move(sessions).value();
     return out;
   }
-  // By app, names that differ only in case are one app, shown as first seen.
+  AppNames names;
   std::map<std::string, AppTotal> totals;
   for (const AppSession& s : *sessions) {
     std::string key;
     switch (query.by) {
       case AppTotals::kByApp:
-        key = fold_case(s.app);
+        key = names.shown(s.app);
         break;
       case AppTotals::kByDay:
         key = format_day(day_number(s.start));
@@ -176,7 +185,7 @@ Result<AppListing> app_list(Vault& vault, const AppQuery& query, std::int64_t) {
         break;
     }
     AppTotal& t = totals[key];
-    if (t.key.empty()) t.key = query.by == AppTotals::kByApp ? s.app : key;
+    if (t.key.empty()) t.key = key;
     ++t.sessions;
     t.seconds += s.duration_s;
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,18 @@ struct AppQuery {
   std::optional<std::string> feature;   // compared fold_case()d
   std::optional<std::int64_t> limit;    // the most recent N that match
   AppTotals by = AppTotals::kNone;
+};
+
+// Names that differ only in case (Unicode case folding) are one app, shown as
+// first seen: "Headspace" and "headspace" are one line of app list --by app and
+// of a report.
+class AppNames {
+ public:
+  const std::string& shown(const std::string& stored);
+
+ private:
+  std::map<std::string, std::string> by_folded_;
+  std::map<std::string, const std::string*> by_stored_;
 };
 
 Status validate_app_session(const AppSession& session);

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/app_use.hpp"
 #include "core/audit.hpp"
 #include "core/fs.hpp"
 #include "core/text.hpp"
@@ -331,6 +332,21 @@ std::string chart_calendar(const Report& r) {
   return svg + "</svg>";
 }
 
+// A row of colour keys along a chart's foot, one per series, names cut to `max_chars`.
+std::string legend(const std::vector<std::string>& names, int height, std::size_t max_chars) {
+  std::string svg;
+  double lx = 44;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const std::string name = names[i].substr(0, max_chars);
+    svg += fmt::format(
+        "<rect x=\"{:.0f}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
+        "<text x=\"{:.0f}\" y=\"{}\" class=\"axis\">{}</text>",
+        lx, height - 22, series_colour(i), lx + 14, height - 13, esc(name));
+    lx += 24 + 7.0 * static_cast<double>(name.size());
+  }
+  return svg;
+}
+
 // Minutes per week, stacked by app (the five most used, then the rest).
 std::string chart_apps(const Report& r) {
   constexpr int H = 240, L = 44, R = 10, T = 10, B = 46;
@@ -374,16 +390,9 @@ std::string chart_apps(const Report& r) {
       base += v[i];
     }
   }
-  double lx = L;
-  for (std::size_t i = 0; i <= top.size(); ++i) {
-    const std::string name = i < top.size() ? top[i] : "other apps";
-    svg += fmt::format(
-        "<rect x=\"{:.0f}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-        "<text x=\"{:.0f}\" y=\"{}\" class=\"axis\">{}</text>",
-        lx, H - 22, series_colour(i), lx + 14, H - 13, esc(name.substr(0, 24)));
-    lx += 20 + 7.0 * static_cast<double>(std::min<std::size_t>(name.size(), 24));
-  }
-  return svg + "</svg>";
+  std::vector<std::string> names = top;
+  names.emplace_back("other apps");
+  return svg + legend(names, H, 24) + "</svg>";
 }
 
 // Each alliance series as a share of its instrument's range, over time.
@@ -404,7 +413,7 @@ std::string chart_alliance(const Report& r) {
         "<text x=\"{}\" y=\"{:.1f}\" class=\"axis\" text-anchor=\"end\">{}%</text>",
         L, kW - R, y(pct / 100.0), y(pct / 100.0), L - 4, y(pct / 100.0) + 4, pct);
   }
-  double lx = L;
+  std::vector<std::string> names;
   for (std::size_t i = 0; i < r.alliance.size(); ++i) {
     const AllianceTrend& t = r.alliance[i];
     std::string line;
@@ -417,14 +426,9 @@ std::string chart_alliance(const Report& r) {
     }
     svg += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",
                        line, series_colour(i));
-    const std::string name = t.about + " (" + t.instrument + ")";
-    svg += fmt::format(
-        "<rect x=\"{:.0f}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
-        "<text x=\"{:.0f}\" y=\"{}\" class=\"axis\">{}</text>",
-        lx, H - 22, series_colour(i), lx + 14, H - 13, esc(name.substr(0, 40)));
-    lx += 24 + 7.0 * static_cast<double>(std::min<std::size_t>(name.size(), 40));
+    names.push_back(t.about + " (" + t.instrument + ")");
   }
-  return svg + "</svg>";
+  return svg + legend(names, H, 40) + "</svg>";
 }
 
 // App minutes by weekday and hour; the mood row below shows the mean mood per hour.
@@ -468,11 +472,6 @@ std::string chart_heatmap(const Report& r) {
                        : fmt::format("mean {:.1f} of {} entries", m.mean, m.entries));
   }
   return svg + "</svg>";
-}
-
-std::string minutes(std::int64_t seconds) {
-  const std::int64_t m = (seconds + 30) / 60;
-  return m >= 60 ? fmt::format("{}h{:02}m", m / 60, m % 60) : fmt::format("{}m", m);
 }
 
 const char* kStyle = R"css(
@@ -665,7 +664,7 @@ std::string report_html(const Report& r, std::int64_t now) {
   card("days logged", std::to_string(r.mood_daily.size()));
   card("current streak", fmt::format("{} d", r.streaks.current));
   card("longest streak", fmt::format("{} d", r.streaks.longest));
-  card("app time", minutes(r.app_seconds));
+  card("app time", format_hours_minutes(r.app_seconds));
   card("check-ins", std::to_string(r.checkins));
   h += "</div>\n";
 
@@ -697,7 +696,8 @@ std::string report_html(const Report& r, std::int64_t now) {
       h += fmt::format(
           "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td "
           "class=\"n\">{} ({:.0f}%)</td></tr>",
-          esc(a.app), minutes(a.seconds), a.sessions, a.days_used, a.share_of_days * 100);
+          esc(a.app), format_hours_minutes(a.seconds), a.sessions, a.days_used,
+          a.share_of_days * 100);
     }
     h += "</table>\n";
   }

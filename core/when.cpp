@@ -459,4 +459,9 @@ std::string format_duration(std::int64_t seconds) {
   return out;
 }
 
+std::string format_hours_minutes(std::int64_t seconds) {
+  const std::int64_t m = (seconds + 30) / 60;
+  return m >= 60 ? fmt::format("{}h{:02}m", m / 60, m % 60) : fmt::format("{}m", m);
+}
+
 }  // namespace tend

@@ -77,5 +77,7 @@ std::string format_iso_week(std::int64_t day);
 // Durations: "45m", "1h20m", "90s", "2h"; 1 s .. 24 h.
 Result<std::int64_t> parse_duration(std::string_view text);
 std::string format_duration(std::int64_t seconds);
+// A total to the nearest minute: "45m", "1h05m", "1234h10m".
+std::string format_hours_minutes(std::int64_t seconds);
 
 }  // namespace tend

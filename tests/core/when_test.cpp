@@ -212,6 +212,15 @@ TEST_CASE("times no date can show are shown as seconds, never computed with", "[
   CHECK(format_local(INT64_MAX) == "@9223372036854775807");
 }
 
+TEST_CASE("totals to the nearest minute", "[core][when]") {
+  CHECK(format_hours_minutes(0) == "0m");
+  CHECK(format_hours_minutes(29) == "0m");
+  CHECK(format_hours_minutes(30) == "1m");
+  CHECK(format_hours_minutes(3599) == "1h00m");
+  CHECK(format_hours_minutes(3900) == "1h05m");
+  CHECK(format_hours_minutes(1234 * 3600 + 600) == "1234h10m");
+}
+
 TEST_CASE("months, years and weekdays for ranges, and -1mo and -1y on the calendar",
           "[core][when]") {
   TzGuard tz("UTC0");
