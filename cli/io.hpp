@@ -34,6 +34,8 @@ struct Io {
   std::function<Result<std::string>(std::size_t max_bytes)> read_stdin;
   // Whether a terminal is there to ask (otherwise a passphrase source is required).
   bool has_terminal = false;
+  // Whether standard error is a terminal: long work shows a progress line there.
+  bool err_is_terminal = false;
   // Terminal width for tables (0: not a terminal; tables are not truncated).
   int columns = 0;
   // TEST ONLY: the KDF cost `tend init` uses. The tend executable never sets

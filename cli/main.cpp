@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
     return in;
   };
   io.has_terminal = isatty(STDIN_FILENO) != 0 || isatty(STDERR_FILENO) != 0;
+  io.err_is_terminal = isatty(STDERR_FILENO) != 0;
   if (isatty(STDOUT_FILENO)) {
     winsize ws{};
     io.columns = ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 ? ws.ws_col : 100;

@@ -279,4 +279,26 @@ Status Transaction::commit() {
   return s;
 }
 
+Result<TriggersOff> TriggersOff::begin(Db& db) {
+  int now_on = 1;
+  const int rc = sqlite3_db_config(db.handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &now_on);
+  if (rc != SQLITE_OK || now_on != 0) return db.error(rc, "cannot turn triggers off");
+  return TriggersOff(&db);
+}
+
+Status TriggersOff::end() {
+  if (db_ == nullptr) return Status::ok();
+  int now_on = 0;
+  const int rc = sqlite3_db_config(db_->handle(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, &now_on);
+  db_ = nullptr;
+  if (rc != SQLITE_OK || now_on != 1) return io_error("cannot turn triggers back on");
+  return Status::ok();
+}
+
+TriggersOff::~TriggersOff() {
+  // Nothing to report to here: a connection left without triggers is closed
+  // by the command that made it, and the next opens with them on.
+  (void)end();
+}
+
 }  // namespace tend

@@ -113,6 +113,24 @@ class Statement {
   Db* db_ = nullptr;
 };
 
+// This connection's triggers off while it lives (SQLITE_DBCONFIG_ENABLE_TRIGGER),
+// for a bulk write that then recomputes what the triggers keep
+// (recompute_rollups). Statements prepared meanwhile run without triggers.
+class [[nodiscard]] TriggersOff {
+ public:
+  static Result<TriggersOff> begin(Db& db);
+  ~TriggersOff();
+  TriggersOff(TriggersOff&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  TriggersOff& operator=(TriggersOff&&) = delete;
+  TriggersOff(const TriggersOff&) = delete;
+  // Turns them back on now (before the guard goes).
+  Status end();
+
+ private:
+  explicit TriggersOff(Db* db) : db_(db) {}
+  Db* db_ = nullptr;
+};
+
 // BEGIN IMMEDIATE on construction; rolls back on destruction unless committed.
 class [[nodiscard]] Transaction {
  public:

@@ -129,6 +129,26 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   return out;
 }
 
+Result<FileReader> FileReader::open(const std::string& path) {
+  FileReader r;
+  r.path_ = path;
+  r.fd_ = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!r.fd_.valid()) return errno_status("cannot read", path);
+  struct stat st {};
+  if (::fstat(r.fd_.get(), &st) != 0) return errno_status("cannot read", path);
+  if (S_ISDIR(st.st_mode)) return invalid_input(fmt::format("{} is a directory", path));
+  if (S_ISREG(st.st_mode)) r.size_ = static_cast<std::uint64_t>(st.st_size);
+  return r;
+}
+
+Result<std::size_t> FileReader::read(char* buf, std::size_t size) {
+  for (;;) {
+    const ssize_t n = ::read(fd_.get(), buf, size);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return errno_status("cannot read", path_);
+  }
+}
+
 Status create_file(const std::string& path, std::string_view data) {
   UniqueFd fd(env().create(AT_FDCWD, path.c_str(),
                            O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));

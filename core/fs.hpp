@@ -92,6 +92,22 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// A file read front to back in chunks: an import's input, never held whole.
+class FileReader {
+ public:
+  // kNotFound if it does not exist; kInvalidInput if it is a directory.
+  static Result<FileReader> open(const std::string& path);
+  // Up to `size` bytes into `buf`; 0 at the end.
+  Result<std::size_t> read(char* buf, std::size_t size);
+  // Its size when it is a regular file (0 for a pipe).
+  std::uint64_t size() const { return size_; }
+
+ private:
+  UniqueFd fd_;
+  std::string path_;
+  std::uint64_t size_ = 0;
+};
+
 // A new file that appears at its path only when published, and never in part.
 //
 // Its bytes go to an unnamed file in the target's directory (O_TMPFILE), or,

@@ -437,6 +437,37 @@ Result<std::vector<std::string>> schema_differences(Db& db) {
   return out;
 }
 
+Status recompute_rollups(Db& db, std::int64_t first_day, std::int64_t last_day) {
+  const auto rows_of = [](std::string_view table) {
+    return fmt::format(
+        "{0}.at BETWEEN ?1 * 86400 - 64800 AND ?2 * 86400 + 86400 + 64800 AND {1} BETWEEN ?1 AND "
+        "?2",
+        table, day_of(table));
+  };
+  const std::string sql[] = {
+      "DELETE FROM mood_day WHERE day BETWEEN ?1 AND ?2;",
+      fmt::format("INSERT OR FAIL INTO mood_day SELECT {}, count(*), sum(private), sum(score),"
+                  " min(score), max(score) FROM mood WHERE {} GROUP BY 1;",
+                  day_of("mood"), rows_of("mood")),
+      "DELETE FROM app_day WHERE day BETWEEN ?1 AND ?2;",
+      fmt::format("INSERT OR FAIL INTO app_day SELECT {}, app, count(*), sum(duration_s)"
+                  " FROM app_session WHERE {} GROUP BY 1, 2;",
+                  day_of("app_session"), rows_of("app_session")),
+      "DELETE FROM app_hour WHERE day BETWEEN ?1 AND ?2;",
+      fmt::format("INSERT OR FAIL INTO app_hour SELECT {}, {}, count(*), sum(duration_s)"
+                  " FROM app_session WHERE {} GROUP BY 1, 2;",
+                  day_of("app_session"), hour_of("app_session"), rows_of("app_session")),
+  };
+  for (const std::string& q : sql) {
+    Result<Statement> st = db.prepare(q);
+    if (!st.is_ok()) return st.status();
+    st->bind(1, first_day).bind(2, last_day);
+    Status s = st->run();
+    if (!s.is_ok()) return s.with_context("cannot recompute the rollups");
+  }
+  return Status::ok();
+}
+
 Result<std::vector<std::string>> rollup_differences(Db& db, std::size_t max) {
   std::vector<std::string> out;
   // Rows of days lo..hi, through the `at` index (offsets are within +-18 h).

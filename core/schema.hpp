@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,11 @@ Result<std::vector<std::string>> schema_differences(Db& db);
 // their sources: at most `max` descriptions, each naming a local day; empty
 // when they agree.
 Result<std::vector<std::string>> rollup_differences(Db& db, std::size_t max);
+
+// Recomputes the rollups (mood_day, app_day, app_hour) of the local days
+// first_day..last_day from their rows, in three set-based statements: for a
+// bulk write made with the triggers off (TriggersOff), such as an import.
+// REQUIRES: inside the write transaction that made the rows.
+Status recompute_rollups(Db& db, std::int64_t first_day, std::int64_t last_day);
 
 }  // namespace tend

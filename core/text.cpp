@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <memory>
 
@@ -33,6 +35,14 @@ std::string find_refused(std::string_view text, bool allow_layout) {
 
 std::string fold_case(std::string_view text) {
   if (text.empty()) return {};
+  // ASCII folds to its lowercase and is already in NFC: no need for utf8proc.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c > 0 && c < 0x7F; })) {
+    std::string out(text);
+    for (char& c : out) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+  }
   utf8proc_uint8_t* out = nullptr;
   const utf8proc_ssize_t n = utf8proc_map(
       reinterpret_cast<const utf8proc_uint8_t*>(text.data()),

@@ -289,6 +289,80 @@ Civil civil_from_days(std::int64_t days) {
 
 }  // namespace
 
+std::optional<Instant> local_wall_time(int year, int month, int day, int hour, int minute,
+                                       int second, std::string* notice) {
+  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+      day > days_in_month(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+      second < 0 || second > 59) {
+    return std::nullopt;
+  }
+  return local_instant(from_local(year, month, day, hour, minute, second, notice));
+}
+
+std::optional<std::int64_t> parse_rfc3339_micros(std::string_view t) {
+  auto y = digits(t, 0, 4), mo = digits(t, 5, 2), d = digits(t, 8, 2);
+  auto h = digits(t, 11, 2), mi = digits(t, 14, 2), s = digits(t, 17, 2);
+  if (t.size() < 20 || !y || !mo || !d || !h || !mi || !s || t[4] != '-' || t[7] != '-' ||
+      (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || t[13] != ':' || t[16] != ':') {
+    return std::nullopt;
+  }
+  if (*y < 1970 || *mo < 1 || *mo > 12 || *d < 1 || *d > days_in_month(*y, *mo) || *h > 23 ||
+      *mi > 59 || *s > 60) {
+    return std::nullopt;
+  }
+  std::size_t pos = 19;
+  std::int64_t micros = 0;
+  if (t[pos] == '.') {
+    ++pos;
+    const std::size_t start = pos;
+    std::int64_t scale = 100000;
+    while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') {
+      micros += (t[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+  }
+  std::optional<std::int32_t> offset;
+  if (pos < t.size()) offset = parse_offset(t.substr(pos));
+  if (!offset) return std::nullopt;
+  const std::int64_t seconds =
+      (days_from_civil(*y, static_cast<unsigned>(*mo), static_cast<unsigned>(*d)) * kDay) +
+      std::int64_t{*h} * 3600 + std::int64_t{*mi} * 60 + std::min(*s, 59) - *offset;
+  if (seconds < 0) return std::nullopt;
+  return seconds * 1000000 + micros;
+}
+
+std::optional<Instant> LocalWallTimes::at(int year, int month, int day, int hour, int minute,
+                                          int second, std::string* notice) {
+  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+      day > days_in_month(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+      second < 0 || second > 59) {
+    return std::nullopt;
+  }
+  const std::int64_t days =
+      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  if (days != day_) {
+    day_ = days;
+    const std::int32_t before = local_offset((days - 2) * kDay);
+    offset_ = before == local_offset((days + 3) * kDay) ? std::optional(before) : std::nullopt;
+  }
+  if (!offset_) return local_wall_time(year, month, day, hour, minute, second, notice);
+  const std::int64_t naive = days * kDay + std::int64_t{hour} * 3600 + minute * 60 + second;
+  return Instant{naive - *offset_, *offset_};
+}
+
+std::int32_t LocalOffsets::at(std::int64_t utc) {
+  const std::int64_t quarter = utc >= 0 ? utc / 900 : -1;
+  if (quarter < 0) return local_offset(utc);
+  if (quarter != quarter_) {
+    quarter_ = quarter;
+    offset_ = local_offset(quarter * 900);
+    uniform_ = local_offset(quarter * 900 + 899) == offset_;
+  }
+  return uniform_ ? offset_ : local_offset(utc);
+}
+
 Instant local_instant(std::int64_t utc) {
   return {utc, local_offset(utc)};
 }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -57,8 +58,47 @@ Result<Instant> parse_when(std::string_view text, std::int64_t now, TimeRole rol
 // library then silently uses UTC.
 Status check_time_zone(const char* tz, std::int64_t now, std::string* warning);
 
+// A local wall-clock date and time read as --at reads one: in the current
+// zone, a time the clocks skipped moved forward by the gap (`notice` says so),
+// an ambiguous one (clocks went back) on one side. nullopt if there is no such
+// date or time (30 February, 24:00) or the year is outside 1970..9999.
+std::optional<Instant> local_wall_time(int year, int month, int day, int hour, int minute,
+                                       int second, std::string* notice = nullptr);
+
+// local_wall_time for many times in turn (an import's rows): on a day with no
+// change of offset within two days of it, computed from the offset alone,
+// without the C library's mktime (which looks at the zone file at each call).
+class LocalWallTimes {
+ public:
+  std::optional<Instant> at(int year, int month, int day, int hour, int minute, int second,
+                            std::string* notice = nullptr);
+
+ private:
+  std::int64_t day_ = INT64_MIN;
+  std::optional<std::int32_t> offset_;  // the day's, when it has only one
+};
+
+// RFC 3339 with its offset required: "2026-11-20T10:00:00.123456+00:00",
+// "2026-11-20T10:00:00Z". Microseconds since the epoch (finer digits dropped);
+// nullopt if it is not one, or not within 1970..9999.
+std::optional<std::int64_t> parse_rfc3339_micros(std::string_view text);
+
 // The instant in the current local zone.
 Instant local_instant(std::int64_t utc);
+
+// The local zone's offset at many instants in turn (an import's sessions),
+// asking the C library once per quarter hour of UTC: a quarter hour whose two
+// ends have the same offset has it throughout (zones change offset at most
+// once in such a span), and any other is asked for each instant.
+class LocalOffsets {
+ public:
+  std::int32_t at(std::int64_t utc);
+
+ private:
+  std::int64_t quarter_ = -1;
+  bool uniform_ = false;
+  std::int32_t offset_ = 0;
+};
 
 // "2026-11-25 17:40" in the current local zone.
 std::string format_local(std::int64_t utc);

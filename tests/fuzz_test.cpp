@@ -11,6 +11,7 @@
 #include "core/audit_package.hpp"
 #include "core/canonical.hpp"
 #include "core/header.hpp"
+#include "core/import.hpp"
 #include "core/when.hpp"
 #include "crypto/age.hpp"
 #include "crypto/bech32.hpp"
@@ -147,5 +148,44 @@ TEST_CASE("fuzz: signed notes, minisign signatures, keys and recovery keys", "[f
     (void)crypto::bech32_decode(m(recipient));
     (void)parse_when(m("2026-11-20T08:30:15.25+01:00"), test::kNow, TimeRole::kPoint);
     (void)parse_duration(m("1h20m"));
+  }
+}
+
+TEST_CASE("fuzz: Daylio CSV, ActivityWatch and jrnl exports", "[fuzz][import]") {
+  test::TempDir dir;
+  const std::string path = dir / "input";
+  const std::string daylio =
+      "\xEF\xBB\xBF"
+      "full_date,date,weekday,time,mood,activities,scales,note_title,note\r\n"
+      "2026-11-20,Nov 20,Friday,10:00 pm,good,\"walk | movies / tv\",\"Energy: 3\",Title,"
+      "\"a, \"\"b\"\"<br>c &amp; d\"\r\n"
+      "2026-11-19,Nov 19,Thursday,12:00 am,rad,,,,\r\n";
+  const std::string aw =
+      R"({"buckets": {"aw-watcher-window_x": {"id": "aw-watcher-window_x", "type": "currentwindow",
+      "events": [{"timestamp": "2026-11-20T10:00:00.5+00:00", "duration": 60.5, "data": {"app": "A",
+      "title": "t"}}, {"id": 2, "timestamp": "2026-11-20T10:01:30Z", "duration": 3, "data":
+      {"app": "B", "package": "org.b"}}]}, "afk": {"type": "afkstatus", "events": []}}})";
+  const std::string jrnl =
+      R"({"tags": {"@w": 1}, "entries": [{"date": "2026-11-20", "time": "09:00", "title": "T.",
+      "body": "B", "tags": ["@w", "@mood7"], "starred": true}]})";
+  const auto survives = [](const Result<ImportBatch>& r) {
+    if (!r.is_ok()) CHECK(r.status().kind() == ErrorKind::kInvalidInput);
+  };
+  ActivityWatchOptions all;
+  all.all_apps = true;
+  all.keep_titles = true;
+  JrnlOptions scored;
+  scored.score = 5;
+  REQUIRE(read_daylio((test::write_file(path, daylio), path), {}).is_ok());
+  REQUIRE(read_activitywatch((test::write_file(path, aw), path), all).is_ok());
+  REQUIRE(read_jrnl((test::write_file(path, jrnl), path), scored).is_ok());
+  Mutator m(11);
+  for (int i = 0; i < kRounds / 3; ++i) {
+    test::write_file(path, m(daylio));
+    survives(read_daylio(path, {}));
+    test::write_file(path, m(aw));
+    survives(read_activitywatch(path, all));
+    test::write_file(path, m(jrnl));
+    survives(read_jrnl(path, scored));
   }
 }

@@ -19,6 +19,7 @@
 #include "core/audit_package.hpp"
 #include "core/consent.hpp"
 #include "core/fs.hpp"
+#include "core/schema.hpp"
 #include "crypto/age.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
@@ -256,6 +257,51 @@ TEST_CASE("kill -9 at every write of an export or a receipt: no file the log doe
     INFO(c.name);
     CHECK(kills > 10);
   }
+}
+
+TEST_CASE("kill -9 at every write of an import: the vault is exactly as before or as after",
+          "[process][crash][strace][import]") {
+  CrashFixture f;
+  std::string csv = "full_date,date,weekday,time,mood,activities,note\n";
+  constexpr int kRows = 400;
+  for (int i = 0; i < kRows; ++i) {
+    csv += "2025-" + std::to_string(10 + i % 3) + "-" + std::to_string(10 + i % 18) + ",x,y," +
+           std::to_string(1 + i % 12) + ":" + std::to_string(10 + i % 50) +
+           " pm,good,walk | read,\"row " + std::to_string(i) + "\"\n";
+  }
+  test::write_file(f.dir / "daylio.csv", csv);
+  const std::string trusted = f.checkpoint(f.base);
+  const auto args_for = [&](const CrashFixture::Copy& copy) {
+    return std::vector<std::string>{"--vault", copy.vault, "import", "daylio",
+                                    f.dir / "daylio.csv"};
+  };
+  const std::map<std::string, int> counts =
+      count_syscalls(args_for(f.copy("probe")), f.env, f.dir / "trace");
+  int kills = 0;
+  for (const auto& [syscall, calls] : counts) {
+    for (int n = 1; n <= calls; ++n) {
+      if (!worth_killing(syscall, n, calls)) continue;
+      INFO("killed at " << syscall << " #" << n << " of " << calls);
+      const CrashFixture::Copy copy = f.copy("run");
+      test::ProcResult r = run_killed(args_for(copy), f.env, syscall, n);
+      if (r.code == 0) continue;
+      ++kills;
+      Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+      REQUIRE(v.is_ok());
+      Result<Statement> st = v->db().prepare("SELECT count(*) FROM mood;");
+      REQUIRE(st.is_ok());
+      REQUIRE(*st->step());
+      const std::int64_t moods = st->int64(0);
+      CHECK((moods == 1 || moods == 1 + kRows));  // before, or after: never between
+      const bool logged = log_entries(*v).back()["kind"] == "import.completed";
+      CHECK(logged == (moods == 1 + kRows));
+      Result<std::vector<std::string>> diff = rollup_differences(v->db(), 5);
+      REQUIRE(diff.is_ok());
+      CHECK(diff->empty());
+      check_log_verifies(*v, trusted);
+    }
+  }
+  CHECK(kills > 10);
 }
 
 TEST_CASE("kill -9 at every write of passwd or recover: the header changes only once it is logged",

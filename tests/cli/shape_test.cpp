@@ -255,6 +255,15 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
   REQUIRE(g.code == 0);
   const std::string grant = (*parse_json(g.out, "grant"))["id"];
   test::write_file(f.dir / "new", "second passphrase\n");
+  test::write_file(f.dir / "daylio.csv",
+                   "full_date,date,weekday,time,mood,activities,note\n"
+                   "2026-11-20,Nov 20,Friday,10:00 pm,good,walk,\n");
+  test::write_file(f.dir / "aw.json",
+                   R"({"buckets": {"w": {"type": "currentwindow", "events": [{"timestamp": )"
+                   R"("2026-11-20T10:00:00Z", "duration": 60, "data": {"app": "Calm"}}]}}})");
+  test::write_file(f.dir / "jrnl.json",
+                   R"({"tags": {}, "entries": [{"date": "2026-11-20", "time": "09:00", )"
+                   R"("title": "t", "body": "b", "tags": [], "starred": false}]})");
   test::TempDir other;
   std::string recovery;
   struct Run {
@@ -279,6 +288,9 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
       {"checkin", {"checkin", "--app", "Calm", "--answers", "3,4,2,4,3"}},
       {"checkin list", {"checkin", "list"}},
       {"report", {"report"}},
+      {"import daylio", {"import", "daylio", f.dir / "daylio.csv"}},
+      {"import activitywatch", {"import", "activitywatch", f.dir / "aw.json", "--all-apps"}},
+      {"import jrnl", {"import", "jrnl", f.dir / "jrnl.json", "--score", "6"}},
       {"grant show", {"grant", "show", grant}},
       {"grant list", {"grant", "list"}},
       {"grant receipt", {"grant", "receipt", grant, "-o", f.dir / "r.json"}},

@@ -1,0 +1,332 @@
+#include "core/import.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+
+#include <fmt/format.h>
+
+#include "core/schema.hpp"
+#include "core/text.hpp"
+
+namespace tend {
+namespace {
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// "&amp;", "&#233;", "&#xE9;" at the start of `s`: the text it stands for and
+// its length; nullopt for anything else (kept as written).
+std::optional<std::pair<std::string, std::size_t>> entity(std::string_view s) {
+  const std::size_t semi = s.find(';');
+  if (semi == std::string_view::npos || semi > 10) return std::nullopt;
+  const std::string_view name = s.substr(1, semi - 1);
+  static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
+      {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}, {"nbsp", " "}};
+  for (const auto& [n, text] : kNamed) {
+    if (name == n) return std::pair{std::string(text), semi + 1};
+  }
+  if (name.size() < 2 || name[0] != '#') return std::nullopt;
+  const bool hex = name[1] == 'x' || name[1] == 'X';
+  const std::string_view digits = name.substr(hex ? 2 : 1);
+  if (digits.empty()) return std::nullopt;
+  char32_t cp = 0;
+  for (char c : digits) {
+    int v = -1;
+    if (c >= '0' && c <= '9') v = c - '0';
+    if (hex && c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    if (hex && c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    if (v < 0) return std::nullopt;
+    cp = cp * (hex ? 16 : 10) + static_cast<char32_t>(v);
+    if (cp > 0x10FFFF) return std::nullopt;
+  }
+  if ((cp >= 0xD800 && cp <= 0xDFFF) || (is_refused_code_point(cp) && cp != '\n' && cp != '\t')) {
+    return std::pair{std::string(), semi + 1};  // nothing that could act on a terminal
+  }
+  std::string text;
+  append_utf8(text, cp);
+  return std::pair{std::move(text), semi + 1};
+}
+
+void line_break(std::string& out) {
+  if (!out.empty() && out.back() != '\n') out += '\n';
+}
+
+}  // namespace
+
+std::string html_to_text(std::string_view html) {
+  std::string out;
+  out.reserve(html.size());
+  for (std::size_t i = 0; i < html.size();) {
+    const char c = html[i];
+    if (c == '<') {
+      const std::size_t close = html.find('>', i);
+      if (close == std::string_view::npos) {
+        out += c;
+        ++i;
+        continue;
+      }
+      std::string name;
+      std::size_t k = i + 1;
+      const bool closing = k < close && html[k] == '/';
+      if (closing) ++k;
+      for (; k < close && std::isalnum(static_cast<unsigned char>(html[k])); ++k) {
+        name += static_cast<char>(std::tolower(static_cast<unsigned char>(html[k])));
+      }
+      if (name.empty()) {  // "<3" and the like are text
+        out += c;
+        ++i;
+        continue;
+      }
+      if (name == "br") {
+        out += '\n';
+      } else if (name == "p" || name == "div" || name == "ul" || name == "ol" ||
+                 (name.size() == 2 && name[0] == 'h' && name[1] >= '1' && name[1] <= '6')) {
+        line_break(out);
+      } else if (name == "li" && !closing) {
+        line_break(out);
+        out += "- ";
+      }
+      i = close + 1;
+      continue;
+    }
+    if (c == '&') {
+      if (auto e = entity(html.substr(i)); e) {
+        out += e->first;
+        i += e->second;
+        continue;
+      }
+    }
+    if (c == '\r') {  // CRLF inside a field: one line break
+      if (i + 1 < html.size() && html[i + 1] == '\n') ++i;
+      out += '\n';
+      ++i;
+      continue;
+    }
+    out += c;
+    ++i;
+  }
+  // At most one blank line in a row.
+  std::string tidy;
+  tidy.reserve(out.size());
+  int newlines = 0;
+  for (char ch : out) {
+    newlines = ch == '\n' ? newlines + 1 : 0;
+    if (newlines <= 2) tidy += ch;
+  }
+  return tidy;
+}
+
+std::string clean_label(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t cp = 0;
+    const std::size_t n = crypto::utf8_sequence(text, i, &cp);
+    if (n == 0 || is_refused_code_point(cp)) {
+      if (out.size() + 1 > max_bytes) break;
+      out += ' ';
+      i += n == 0 ? 1 : n;
+      continue;
+    }
+    if (out.size() + n > max_bytes) break;
+    out.append(text.substr(i, n));
+    i += n;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  while (!out.empty() && out.front() == ' ') out.erase(0, 1);
+  return out;
+}
+
+Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::int64_t now) {
+  const ImportBatch& batch = r.batch;
+  ImportOutcome out;
+  out.source = batch.source;
+  out.dry_run = r.dry_run;
+  out.records = batch.records;
+  out.skipped = batch.skipped;
+  out.notices = batch.notices;
+
+  Db& db = vault.db();
+  Result<Transaction> tx = Transaction::begin(db);
+  if (!tx.is_ok()) return tx.status();
+  // Rows go in with the rollup triggers off, and the days they touch are
+  // recomputed once at the end: each trigger would cost as much as the insert.
+  Result<TriggersOff> no_triggers = TriggersOff::begin(db);
+  if (!no_triggers.is_ok()) return no_triggers.status();
+  std::int64_t first_day = INT64_MAX, last_day = INT64_MIN;
+  const auto touch = [&](const Instant& at) {
+    const std::int64_t day = day_number(at);
+    first_day = std::min(first_day, day - 1);  // a day to each side: an offset changed since
+    last_day = std::max(last_day, day + 1);
+  };
+  const auto prepare = [&db](const char* sql) { return db.prepare(sql); };
+  Result<Statement> find_mood = prepare("SELECT 1 FROM mood WHERE import_key = ?;");
+  Result<Statement> add_mood = prepare(
+      "INSERT OR FAIL INTO mood (at, utc_offset, score, energy, note, private, created, "
+      "import_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?);");
+  Result<Statement> add_tag = prepare("INSERT OR FAIL INTO mood_tag (mood_id, tag) VALUES (?, ?);");
+  Result<Statement> find_session =
+      prepare("SELECT id, duration_s, edited FROM app_session WHERE import_key = ?;");
+  Result<Statement> add_session = prepare(
+      "INSERT OR FAIL INTO app_session (app, at, utc_offset, duration_s, title, created, "
+      "import_key) VALUES (?, ?, ?, ?, ?, ?, ?);");
+  Result<Statement> extend = prepare("UPDATE OR FAIL app_session SET duration_s = ? WHERE id = ?;");
+  Result<Statement> any_key = prepare(
+      "SELECT 1 FROM mood WHERE import_key >= ?1 AND import_key < ?2 UNION ALL"
+      " SELECT 1 FROM app_session WHERE import_key >= ?1 AND import_key < ?2 LIMIT 1;");
+  for (const Result<Statement>* st :
+       {&find_mood, &add_mood, &add_tag, &find_session, &add_session, &extend, &any_key}) {
+    if (!st->is_ok()) return st->status();
+  }
+
+  const ImportedSessions& apps = batch.apps;
+  const std::uint64_t total = batch.moods.size() + apps.sessions.size();
+  std::uint64_t done = 0;
+  const auto progress = [&] {
+    if (r.progress && ++done % 4096 == 0) r.progress("writing", done, total);
+  };
+  // A source none of whose keys the vault holds yet (a first import) needs no
+  // lookups: keys are unique within a batch.
+  const auto holds_keys = [&](std::string_view prefix) -> Result<bool> {
+    any_key->reset();
+    std::string end(prefix);
+    end.back() = static_cast<char>(end.back() + 1);
+    any_key->bind(1, prefix).bind(2, std::string_view(end));
+    return any_key->step();
+  };
+  Result<bool> look = batch.moods.empty() ? Result<bool>(false) : holds_keys(batch.source + ":");
+  if (!look.is_ok()) return look.status();
+  for (const ImportedMood& m : batch.moods) {
+    progress();
+    if (*look) {
+      find_mood->reset();
+      find_mood->bind(1, std::string_view(m.key));
+      Result<bool> found = find_mood->step();
+      if (!found.is_ok()) return found.status();
+      if (*found) {
+        ++out.present;
+        continue;
+      }
+    }
+    const MoodEntry& e = m.entry;
+    add_mood->reset();
+    add_mood->bind(1, e.at.utc)
+        .bind(2, std::int64_t{e.at.offset_s})
+        .bind(3, std::int64_t{e.score})
+        .bind(4, e.energy ? std::optional<std::int64_t>(*e.energy) : std::nullopt)
+        .bind(5, e.note ? std::optional<std::string_view>(*e.note) : std::nullopt)
+        .bind(6, std::int64_t{(e.is_private || r.mark_private) ? 1 : 0})
+        .bind(7, now)
+        .bind(8, std::string_view(m.key));
+    Status s = add_mood->run();
+    if (!s.is_ok()) return s.with_context("cannot import a mood entry");
+    touch(e.at);
+    const std::int64_t id = db.last_insert_rowid();
+    for (const std::string& tag : e.tags) {
+      add_tag->reset();
+      add_tag->bind(1, id).bind(2, std::string_view(tag));
+      s = add_tag->run();
+      if (!s.is_ok()) return s.with_context("cannot import a mood entry's tags");
+    }
+    ++out.imported;
+  }
+  // The same for each ActivityWatch bucket.
+  std::vector<int> known(apps.names.size(), -1);
+  const auto seen_before = [&](std::uint32_t source) -> Result<bool> {
+    if (known[source] < 0) {
+      Result<bool> found = holds_keys(fmt::format("aw:{}:", apps.names[source]));
+      if (!found.is_ok()) return found.status();
+      known[source] = *found ? 1 : 0;
+    }
+    return known[source] == 1;
+  };
+  LocalOffsets offsets;
+  std::string key;
+  for (const ImportedSessions::Session& a : apps.sessions) {
+    progress();
+    key = apps.key(a);
+    Result<bool> holds = seen_before(a.source);
+    if (!holds.is_ok()) return holds.status();
+    if (*holds) {
+      find_session->reset();
+      find_session->bind(1, std::string_view(key));
+      Result<bool> found = find_session->step();
+      if (!found.is_ok()) return found.status();
+      if (*found) {
+        // The same session in a newer export, longer now (it was still going
+        // when the older one was made): its duration grows, unless the user
+        // edited it.
+        const std::int64_t id = find_session->int64(0);
+        if (a.duration_s > find_session->int64(1) && find_session->is_null(2)) {
+          touch(local_instant(a.start_us / 1000000));
+          extend->reset();
+          extend->bind(1, a.duration_s).bind(2, id);
+          Status s = extend->run();
+          if (!s.is_ok()) return s.with_context("cannot update an imported app session");
+          ++out.extended;
+        } else {
+          ++out.present;
+        }
+        continue;
+      }
+    }
+    const std::int64_t start = a.start_us / 1000000;
+    const Instant at{start, offsets.at(start)};
+    touch(at);
+    add_session->reset();
+    add_session->bind(1, std::string_view(apps.names[a.app]))
+        .bind(2, start)
+        .bind(3, std::int64_t{at.offset_s})
+        .bind(4, a.duration_s)
+        .bind(5, a.title != 0 ? std::optional<std::string_view>(apps.names[a.title]) : std::nullopt)
+        .bind(6, now)
+        .bind(7, std::string_view(key));
+    Status s = add_session->run();
+    if (!s.is_ok()) return s.with_context("cannot import an app session");
+    ++out.imported;
+  }
+  if (first_day <= last_day) {
+    Status s = recompute_rollups(db, first_day, last_day);
+    if (!s.is_ok()) return s;
+  }
+  Status on = no_triggers->end();
+  if (!on.is_ok()) return on;
+  if (r.progress) r.progress("writing", total, total);
+
+  // A dry run rolls back (the transaction ends unused); an import that changed
+  // nothing leaves the vault as it was, audit log included.
+  if (r.dry_run || (out.imported == 0 && out.extended == 0)) return out;
+  Result<AuditLog> log = vault.audit();
+  if (!log.is_ok()) return log.status();
+  std::int64_t skipped = 0;
+  for (const auto& [why, n] : out.skipped) skipped += n;
+  Result<std::int64_t> seq = log->record(kind::kImportCompleted,
+                                         {{"type", apps.sessions.empty() ? "mood" : "app"},
+                                          {"imported", out.imported},
+                                          {"present", out.present},
+                                          {"extended", out.extended},
+                                          {"skipped", skipped}},
+                                         now);
+  if (!seq.is_ok()) return seq.status();
+  Status s = tx->commit();
+  if (!s.is_ok()) return s.with_context("cannot import");
+  out.audit_seq = *seq;
+  return out;
+}
+
+}  // namespace tend
