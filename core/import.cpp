@@ -152,6 +152,12 @@ std::string clean_label(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+void sort_moods(std::vector<ImportedMood>& moods) {
+  std::stable_sort(moods.begin(), moods.end(), [](const ImportedMood& a, const ImportedMood& b) {
+    return a.entry.at.utc < b.entry.at.utc;
+  });
+}
+
 Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::int64_t now) {
   const ImportBatch& batch = r.batch;
   ImportOutcome out;

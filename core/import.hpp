@@ -51,6 +51,8 @@ struct ImportedSessions {
 
 struct ImportBatch {
   std::string source;  // "daylio", "activitywatch", "jrnl"
+  // Oldest first (ids then follow time, and the indexes on time and key grow
+  // at their end, which SQLite does fastest).
   std::vector<ImportedMood> moods;
   ImportedSessions apps;
   std::int64_t records = 0;                     // what the file held (rows, events, entries)
@@ -76,6 +78,9 @@ struct ImportOutcome {
   std::vector<std::string> notices;
   std::int64_t audit_seq = 0;  // the import.completed entry; 0 if none (dry run, nothing new)
 };
+
+// Puts a reader's moods oldest first (stable: entries at one time keep their order).
+void sort_moods(std::vector<ImportedMood>& moods);
 
 // Writes the batch (or, with dry_run, counts what it would write and rolls back).
 Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& request, std::int64_t now);

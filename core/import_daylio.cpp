@@ -328,6 +328,7 @@ class DaylioReader {
                                        unmapped_.size() == 1 ? "" : "s", list),
                            fmt::format("give each a score from 1 to 10: --mood-map {}", map));
     }
+    sort_moods(batch_.moods);
     return std::move(batch_);
   }
 

@@ -166,6 +166,7 @@ Result<ImportBatch> read_jrnl(const std::string& path, const JrnlOptions& option
     return invalid_input("this is not a jrnl export: it has no \"entries\" list",
                          "make one with: jrnl --export json > journal.json");
   }
+  sort_moods(batch.moods);
   return batch;
 }
 

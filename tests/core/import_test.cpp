@@ -101,7 +101,8 @@ TEST_CASE("Daylio: the oldest era, year plus \"18 May\", 12-hour times", "[impor
   REQUIRE(b.is_ok());
   REQUIRE(b->moods.size() == 3);
   CHECK(b->records == 3);
-  const MoodEntry& a = b->moods[0].entry;
+  // Oldest first, whatever the file's order (Daylio writes newest first).
+  const MoodEntry& a = b->moods[2].entry;
   CHECK(iso(a) == "2018-05-18T23:54:00+02:00");
   CHECK(a.score == 8);
   CHECK(a.tags == std::vector<std::string>{"clean", "cook", "music"});
@@ -110,9 +111,9 @@ TEST_CASE("Daylio: the oldest era, year plus \"18 May\", 12-hour times", "[impor
   CHECK(b->moods[1].entry.score == 1);
   CHECK(b->moods[1].entry.tags == std::vector<std::string>{"cook", "stressed"});
   CHECK_FALSE(b->moods[1].entry.note);
-  CHECK(iso(b->moods[2].entry) == "2018-05-16T12:30:00+02:00");  // 12:30 pm is after noon
-  CHECK(b->moods[2].entry.score == 6);
-  CHECK(b->moods[0].key == "daylio:2018-05-18T23:54#1");
+  CHECK(iso(b->moods[0].entry) == "2018-05-16T12:30:00+02:00");  // 12:30 pm is after noon
+  CHECK(b->moods[0].entry.score == 6);
+  CHECK(b->moods[2].key == "daylio:2018-05-18T23:54#1");
 }
 
 TEST_CASE("Daylio: full_date eras with 24-hour times, titles, scales, HTML, RFC 4180, CRLF, BOM",
@@ -125,11 +126,11 @@ TEST_CASE("Daylio: full_date eras with 24-hour times, titles, scales, HTML, RFC 
         "2026-11-19,November 19,Thursday,0:05,bad,,\n");
     REQUIRE(b.is_ok());
     REQUIRE(b->moods.size() == 2);
-    CHECK(iso(b->moods[0].entry) == "2026-11-20T14:03:00+01:00");
-    CHECK(b->moods[0].entry.score == 10);
-    CHECK(b->moods[0].entry.note == "a, b");
-    CHECK(iso(b->moods[1].entry) == "2026-11-19T00:05:00+01:00");
-    CHECK(b->moods[1].entry.score == 3);
+    CHECK(iso(b->moods[1].entry) == "2026-11-20T14:03:00+01:00");
+    CHECK(b->moods[1].entry.score == 10);
+    CHECK(b->moods[1].entry.note == "a, b");
+    CHECK(iso(b->moods[0].entry) == "2026-11-19T00:05:00+01:00");
+    CHECK(b->moods[0].entry.score == 3);
   }
   SECTION("full_date,...,note_title,note with HTML, doubled quotes, a line break, non-ASCII") {
     Result<ImportBatch> b = daylio(
@@ -196,10 +197,10 @@ TEST_CASE("Daylio: moods are labels, custom ones need --mood-map, and every miss
   Result<ImportBatch> b = daylio(csv, o);
   REQUIRE(b.is_ok());
   REQUIRE(b->moods.size() == 4);
-  CHECK(b->moods[0].entry.score == 9);  // the map replaces a default
-  CHECK(b->moods[1].entry.score == 9);
-  CHECK(b->moods[2].entry.score == 2);
-  CHECK(b->moods[3].entry.score == 9);
+  CHECK(b->moods[3].entry.score == 9);  // rad: the map replaces a default
+  CHECK(b->moods[2].entry.score == 9);
+  CHECK(b->moods[1].entry.score == 2);
+  CHECK(b->moods[0].entry.score == 9);
   CHECK_FALSE(parse_mood_map("happy").is_ok());
   CHECK_FALSE(parse_mood_map("happy=11").is_ok());
   CHECK_FALSE(parse_mood_map("=3").is_ok());
