@@ -186,17 +186,19 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
       "INSERT OR FAIL INTO mood (at, utc_offset, score, energy, note, private, created, "
       "import_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?);");
   Result<Statement> add_tag = prepare("INSERT OR FAIL INTO mood_tag (mood_id, tag) VALUES (?, ?);");
-  Result<Statement> find_session =
-      prepare("SELECT id, duration_s, edited FROM app_session WHERE import_key = ?;");
+  Result<Statement> find_session = prepare(
+      "SELECT id, duration_s, edited, at, utc_offset FROM app_session WHERE import_key = ?;");
   Result<Statement> add_session = prepare(
       "INSERT OR FAIL INTO app_session (app, at, utc_offset, duration_s, title, created, "
       "import_key) VALUES (?, ?, ?, ?, ?, ?, ?);");
   Result<Statement> extend = prepare("UPDATE OR FAIL app_session SET duration_s = ? WHERE id = ?;");
+  Result<Statement> deleted = prepare("SELECT 1 FROM import_deleted WHERE import_key = ?;");
+  Result<Statement> any_deleted = prepare("SELECT 1 FROM import_deleted LIMIT 1;");
   Result<Statement> any_key = prepare(
       "SELECT 1 FROM mood WHERE import_key >= ?1 AND import_key < ?2 UNION ALL"
       " SELECT 1 FROM app_session WHERE import_key >= ?1 AND import_key < ?2 LIMIT 1;");
-  for (const Result<Statement>* st :
-       {&find_mood, &add_mood, &add_tag, &find_session, &add_session, &extend, &any_key}) {
+  for (const Result<Statement>* st : {&find_mood, &add_mood, &add_tag, &find_session, &add_session,
+                                      &extend, &deleted, &any_deleted, &any_key}) {
     if (!st->is_ok()) return st->status();
   }
 
@@ -215,6 +217,17 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
     any_key->bind(1, prefix).bind(2, std::string_view(end));
     return any_key->step();
   };
+  // An imported entry the user deleted in tend stays deleted.
+  Result<bool> some_deleted = any_deleted->step();
+  if (!some_deleted.is_ok()) return some_deleted.status();
+  const auto was_deleted = [&](std::string_view key) -> Result<bool> {
+    if (!*some_deleted) return false;
+    deleted->reset();
+    deleted->bind(1, key);
+    Result<bool> found = deleted->step();
+    if (found.is_ok() && *found) ++out.skipped["deleted in tend before"];
+    return found;
+  };
   Result<bool> look = batch.moods.empty() ? Result<bool>(false) : holds_keys(batch.source + ":");
   if (!look.is_ok()) return look.status();
   for (const ImportedMood& m : batch.moods) {
@@ -229,6 +242,9 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
         continue;
       }
     }
+    Result<bool> gone = was_deleted(m.key);
+    if (!gone.is_ok()) return gone.status();
+    if (*gone) continue;
     const MoodEntry& e = m.entry;
     add_mood->reset();
     add_mood->bind(1, e.at.utc)
@@ -279,7 +295,7 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
         // edited it.
         const std::int64_t id = find_session->int64(0);
         if (a.duration_s > find_session->int64(1) && find_session->is_null(2)) {
-          touch(local_instant(a.start_us / 1000000));
+          touch({find_session->int64(3), static_cast<std::int32_t>(find_session->int64(4))});
           extend->reset();
           extend->bind(1, a.duration_s).bind(2, id);
           Status s = extend->run();
@@ -291,6 +307,9 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
         continue;
       }
     }
+    Result<bool> gone = was_deleted(key);
+    if (!gone.is_ok()) return gone.status();
+    if (*gone) continue;
     const std::int64_t start = a.start_us / 1000000;
     const Instant at{start, offsets.at(start)};
     touch(at);

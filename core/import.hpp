@@ -45,7 +45,9 @@ struct ImportedSessions {
   };
   std::vector<std::string> names{std::string()};  // names[0] is ""
   std::vector<Session> sessions;                  // validated; in time order
-  // The stable key of a session: "aw:<bucket>:<start_us>:<app>".
+  // The stable key of a session: "aw:<bucket>:<start_us>:<app>", with the
+  // bucket id and the case-folded app name percent-encoded (`%` and `:`), so
+  // no two sessions share one.
   std::string key(const Session& s) const;
 };
 

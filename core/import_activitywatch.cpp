@@ -27,7 +27,7 @@ struct Event {
   std::int64_t start_us = 0;
   std::int64_t duration_us = 0;
   std::uint32_t app = 0;    // into names
-  std::uint32_t title = 0;  // into names, 0 for none
+  std::uint32_t title = 0;  // 1 + an index into the bucket's titles; 0 for none
 };
 
 // The fields of the event being read.
@@ -157,7 +157,7 @@ class AwSink : public JsonSink {
     }
     if (!f.app && f.package) f.app = f.package;  // Android, without a label
     if (!f.app) return Status::ok();             // not app use (afk, web tab, unlocks)
-    const App& app = lookup(*f.app, f.package);
+    const App app = lookup(*f.app, f.package);
     if (!app.chosen) {
       ++unchosen_;
       return Status::ok();
@@ -168,7 +168,14 @@ class AwSink : public JsonSink {
     ev.app = app.name;
     if (options_.keep_titles && f.title) {
       std::string title = clean_label(*f.title, 1000);
-      if (!title.empty()) ev.title = intern(title);
+      if (!title.empty()) {
+        auto [it, added] = titles_.try_emplace(std::move(title), 0);
+        if (added) {
+          it->second = static_cast<std::uint32_t>(title_text_.size());
+          title_text_.push_back(&it->first);
+        }
+        ev.title = it->second + 1;  // 0 is none
+      }
     }
     events_.push_back(ev);
     return Status::ok();
@@ -179,26 +186,33 @@ class AwSink : public JsonSink {
     bool chosen = false;
   };
   // Names that differ only in case are one app (as AppNames shows them).
-  const App& lookup(const std::string& name, const std::optional<std::string>& package) {
+  // Only chosen apps' names are kept; the answer for a name is remembered for
+  // the first kMaxRemembered names met (a file of ever new names costs time
+  // then, not memory).
+  App lookup(const std::string& name, const std::optional<std::string>& package) {
+    static constexpr std::size_t kMaxRemembered = 4096;
     const std::string cache_key = package ? name + '\n' + *package : name;
     if (auto it = seen_.find(cache_key); it != seen_.end()) return it->second;
     const std::string folded = fold_case(name);
-    App app;
-    auto [spelt, added] = spelling_.try_emplace(folded, 0);
-    if (added) {
-      // A name tend could not store (too long, control characters) is tidied.
-      std::string shown = check_label(name, "app name", kMaxAppNameBytes).is_ok()
-                              ? name
-                              : clean_label(name, kMaxAppNameBytes);
-      spelt->second = intern(shown.empty() ? "(unnamed app)" : shown);
-    }
-    app.name = spelt->second;
     const std::string p = package ? fold_case(*package) : std::string();
+    App app;
     app.chosen =
         options_.all_apps || std::any_of(only_.begin(), only_.end(), [&](const std::string& o) {
           return o == folded || (!p.empty() && o == p);
         });
-    return seen_.emplace(cache_key, app).first->second;
+    if (app.chosen) {
+      auto [spelt, added] = spelling_.try_emplace(folded, 0);
+      if (added) {
+        // A name tend could not store (too long, control characters) is tidied.
+        std::string shown = check_label(name, "app name", kMaxAppNameBytes).is_ok()
+                                ? name
+                                : clean_label(name, kMaxAppNameBytes);
+        spelt->second = intern(shown.empty() ? "(unnamed app)" : shown);
+      }
+      app.name = spelt->second;
+    }
+    if (seen_.size() < kMaxRemembered) seen_.emplace(cache_key, app);
+    return app;
   }
 
   std::uint32_t intern(const std::string& s) {
@@ -212,7 +226,7 @@ class AwSink : public JsonSink {
   Status finish() {
     open_ = false;
     if (type_ != "currentwindow") {
-      if (all_ > 0) batch_.skipped[type_.empty() ? "events of an untyped bucket" : type_] += all_;
+      if (all_ > 0) skip(type_.empty() ? "events of an untyped bucket" : type_, all_);
       return Status::ok();
     }
     if (unchosen_ > 0) batch_.skipped["apps not chosen"] += unchosen_;
@@ -248,7 +262,17 @@ class AwSink : public JsonSink {
     }
     events_.clear();
     events_.shrink_to_fit();
+    title_text_.clear();
+    titles_.clear();
     return Status::ok();
+  }
+
+  // Skipped events counted under their bucket's type: 20-odd types by name
+  // (each cut to 60 bytes), any more together.
+  void skip(const std::string& type, std::int64_t n) {
+    std::string name = clean_label(type, 60);
+    if (batch_.skipped.count(name) == 0 && batch_.skipped.size() >= 24) name = "other bucket types";
+    batch_.skipped[name] += n;
   }
 
   void add(const Event& first, std::int64_t start_us, std::int64_t total_us, std::uint32_t source) {
@@ -257,8 +281,9 @@ class AwSink : public JsonSink {
       ++batch_.skipped["sessions shorter than a second"];
       return;
     }
+    const std::uint32_t title = first.title == 0 ? 0 : intern(*title_text_[first.title - 1]);
     out_.sessions.push_back(
-        {start_us, std::min<std::int64_t>(seconds, 86400), first.app, first.title, source});
+        {start_us, std::min<std::int64_t>(seconds, 86400), first.app, title, source});
   }
 
   const ActivityWatchOptions& options_;
@@ -278,12 +303,36 @@ class AwSink : public JsonSink {
   std::unordered_map<std::string, std::uint32_t> index_;     // text -> names index
   std::unordered_map<std::string, std::uint32_t> spelling_;  // folded app -> names index
   std::unordered_map<std::string, App> seen_;                // app (+ package) as read
+  // The bucket's titles (--keep-titles); a session keeps its first event's.
+  std::unordered_map<std::string, std::uint32_t> titles_;
+  std::vector<const std::string*> title_text_;
 };
 
 }  // namespace
 
+namespace {
+
+// `:` and `%` as %3A and %25, so that a key's parts cannot run into each other.
+std::string key_part(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '%') {
+      out += "%25";
+    } else if (c == ':') {
+      out += "%3A";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string ImportedSessions::key(const Session& s) const {
-  return fmt::format("aw:{}:{}:{}", names[s.source], s.start_us, names[s.app]);
+  return fmt::format("aw:{}:{}:{}", key_part(names[s.source]), s.start_us,
+                     key_part(fold_case(names[s.app])));
 }
 
 Result<ImportBatch> read_activitywatch(const std::string& path,
@@ -303,11 +352,29 @@ Result<ImportBatch> read_activitywatch(const std::string& path,
     return invalid_input("this is not an ActivityWatch export: it has no \"buckets\" object",
                          "export with aw-server's /api/0/export (Settings, Export all buckets)");
   }
+  // In time order; two sessions with one key (a bucket given twice, an event
+  // starting with another of its app) are one: the longer stays.
   std::vector<ImportedSessions::Session>& all = batch.apps.sessions;
-  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    return a.start_us != b.start_us ? a.start_us < b.start_us : a.app < b.app;
+  std::vector<std::string> keys;
+  keys.reserve(all.size());
+  for (const ImportedSessions::Session& one : all) keys.push_back(batch.apps.key(one));
+  std::vector<std::size_t> order(all.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    if (all[a].start_us != all[b].start_us) return all[a].start_us < all[b].start_us;
+    if (keys[a] != keys[b]) return keys[a] < keys[b];
+    return all[a].duration_s > all[b].duration_s;
   });
-  all.shrink_to_fit();
+  std::vector<ImportedSessions::Session> unique;
+  unique.reserve(all.size());
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    if (k > 0 && keys[order[k]] == keys[order[k - 1]]) {
+      ++batch.skipped["sessions repeated in the file"];
+      continue;
+    }
+    unique.push_back(all[order[k]]);
+  }
+  all = std::move(unique);
   return batch;
 }
 

@@ -324,6 +324,13 @@ class DaylioReader {
         list += (list.empty() ? "" : ", ") + quote(l);
         map += fmt::format("{}{}=N", map.empty() ? "" : ",", display(l));
       }
+      // Quoted for the shell when a label needs it.
+      if (map.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                                "=,._-+") != std::string::npos) {
+        std::string quoted = "'";
+        for (char c : map) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        map = quoted + "'";
+      }
       return invalid_input(fmt::format("{} mood label{} with no score: {}", unmapped_.size(),
                                        unmapped_.size() == 1 ? "" : "s", list),
                            fmt::format("give each a score from 1 to 10: --mood-map {}", map));
@@ -352,7 +359,11 @@ std::vector<MoodLabel> daylio_default_moods() {
 Result<std::vector<MoodLabel>> parse_mood_map(std::string_view text) {
   std::vector<MoodLabel> out;
   while (!text.empty()) {
-    const std::size_t comma = std::min(text.find(','), text.size());
+    // A pair ends at the first comma after an `=`: a label may hold commas
+    // ("tired, but ok=5"), a score never does.
+    const std::size_t eq_at = text.find('=');
+    const std::size_t comma =
+        std::min(text.find(',', eq_at == std::string_view::npos ? 0 : eq_at), text.size());
     const std::string_view item = trim(text.substr(0, comma));
     text.remove_prefix(std::min(comma + 1, text.size()));
     if (item.empty()) continue;

@@ -117,6 +117,10 @@ class JrnlSink : public JsonSink {
       if (it->get<bool>()) tags.emplace_back("starred");
     }
 
+    // The n-th entry at this minute counts every entry, scored or not, so that
+    // a key names the same entry whatever --score or --skip-unscored says.
+    const std::string when = fmt::format("{}T{}", d, t.substr(0, 5));
+    const int nth = ++at_same_minute_[when];
     if (!score) {
       ++batch_.skipped["entries without a score"];
       return Status::ok();
@@ -135,8 +139,7 @@ class JrnlSink : public JsonSink {
     if (!note.empty()) m.entry.note = std::move(note);
     Status s = validate_mood(m.entry);
     if (!s.is_ok()) return invalid_input(fmt::format("an entry: {}", s.message()));
-    const std::string when = fmt::format("{}T{}", d, t.substr(0, 5));
-    m.key = fmt::format("jrnl:{}#{}", when, ++at_same_minute_[when]);
+    m.key = fmt::format("jrnl:{}#{}", when, nth);
     batch_.moods.push_back(std::move(m));
     return Status::ok();
   }

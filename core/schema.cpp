@@ -228,6 +228,21 @@ INSERT INTO app_hour
   SELECT {day:app_session}, {hour:app_session}, count(*), sum(duration_s)
   FROM app_session GROUP BY 1, 2;
 )sql",
+    // 6 -> 7: the source keys of imported entries the user deleted, so that no
+    // later import of the same export brings them back. Only the key (a time,
+    // or a bucket, a time and an app) stays; the entry itself is gone.
+    R"sql(
+CREATE TABLE import_deleted (
+  import_key TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE TRIGGER mood_import_deleted AFTER DELETE ON mood WHEN OLD.import_key IS NOT NULL BEGIN
+  INSERT OR IGNORE INTO import_deleted VALUES (OLD.import_key);
+END;
+CREATE TRIGGER app_session_import_deleted AFTER DELETE ON app_session
+WHEN OLD.import_key IS NOT NULL BEGIN
+  INSERT OR IGNORE INTO import_deleted VALUES (OLD.import_key);
+END;
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

@@ -329,7 +329,7 @@ std::optional<std::int64_t> parse_rfc3339_micros(std::string_view t) {
   const std::int64_t seconds =
       (days_from_civil(*y, static_cast<unsigned>(*mo), static_cast<unsigned>(*d)) * kDay) +
       std::int64_t{*h} * 3600 + std::int64_t{*mi} * 60 + std::min(*s, 59) - *offset;
-  if (seconds < 0) return std::nullopt;
+  if (seconds < 0 || seconds > kMaxShownUtc) return std::nullopt;
   return seconds * 1000000 + micros;
 }
 

@@ -80,7 +80,7 @@ class LocalWallTimes {
 
 // RFC 3339 with its offset required: "2026-11-20T10:00:00.123456+00:00",
 // "2026-11-20T10:00:00Z". Microseconds since the epoch (finer digits dropped);
-// nullopt if it is not one, or not within 1970..9999.
+// nullopt if it is not one, or the instant is not within 1970..9999 in UTC.
 std::optional<std::int64_t> parse_rfc3339_micros(std::string_view text);
 
 // The instant in the current local zone.

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include <fmt/format.h>
+
 #include "core/import.hpp"
 #include "core/json.hpp"
 #include "core/schema.hpp"
@@ -201,6 +203,13 @@ TEST_CASE("Daylio: moods are labels, custom ones need --mood-map, and every miss
   CHECK(b->moods[2].entry.score == 9);
   CHECK(b->moods[1].entry.score == 2);
   CHECK(b->moods[0].entry.score == 9);
+  // A label may hold commas; a pair ends at the first comma after its `=`.
+  Result<std::vector<MoodLabel>> commas = parse_mood_map("tired, but ok=5,a,b=c=7");
+  REQUIRE(commas.is_ok());
+  REQUIRE(commas->size() == 2);
+  CHECK(commas->at(0).label == "tired, but ok");
+  CHECK(commas->at(1).label == "a,b=c");
+  CHECK(commas->at(1).score == 7);
   CHECK_FALSE(parse_mood_map("happy").is_ok());
   CHECK_FALSE(parse_mood_map("happy=11").is_ok());
   CHECK_FALSE(parse_mood_map("=3").is_ok());
@@ -325,7 +334,7 @@ TEST_CASE("ActivityWatch, Python server: sessions per app, merged within 60 s, t
   CHECK(b->skipped.at("web.tab.current") == 1);
   CHECK(b->skipped.at("sessions shorter than a second") == 1);
   CHECK(b->apps.key(b->apps.sessions[0]) ==
-        "aw:aw-watcher-window_laptop:1795168800000000:Headspace");
+        "aw:aw-watcher-window_laptop:1795168800000000:headspace");
 }
 
 TEST_CASE("ActivityWatch: --only names or packages in any case, --keep-titles keeps the first",
@@ -415,6 +424,10 @@ TEST_CASE(
   CHECK_THAT(refused(R"({"timestamp": "2026-11-20T10:00:00Z", "data": {"app": "A"}})"),
              Catch::Contains("no duration"));
   CHECK_THAT(refused(R"("an event")"), Catch::Contains("not an object"));
+  // Past 9999-12-31T23:59:59Z once its offset is applied.
+  CHECK_THAT(
+      refused(R"({"timestamp": "9999-12-31T23:59:59-14:00", "duration": 1, "data": {"app": "A"}})"),
+      Catch::Contains("timestamp"));
   const std::string whole =
       with_event(R"({"timestamp": "2026-11-20T10:00:00Z", "duration": 1, "data": {"app": "A"}})");
   for (std::size_t cut : {std::size_t{1}, whole.size() / 2, whole.size() - 1}) {
@@ -586,4 +599,105 @@ TEST_CASE("app sessions: re-import adds nothing, a session grown in a newer expo
   CHECK(d.extended == 0);
   CHECK(d.present == 1);
   CHECK(count(v, "SELECT duration_s FROM app_session ORDER BY at LIMIT 1;") == 5);
+}
+
+TEST_CASE("keys cannot collide: a bucket id with colons, app names differing in case, repeats",
+          "[import][activitywatch]") {
+  TzGuard tz("UTC");
+  test::TempDir dir;
+  CreatedVault created = test::make_vault(dir / "v");
+  Vault& v = created.vault;
+  // "a:1" with app "x" at 2 s, and "a" with app "2000000:x" at 1 µs, once made
+  // the same key.
+  Result<ImportBatch> tricky = activitywatch(R"({"buckets": {
+      "a:1": {"type": "currentwindow", "events": [
+        {"timestamp": "1970-01-01T00:00:02Z", "duration": 30, "data": {"app": "x"}}]},
+      "a": {"type": "currentwindow", "events": [
+        {"timestamp": "1970-01-01T00:00:00.000001Z", "duration": 30, "data": {"app": "2000000:x"}}]}}})",
+                                             all_apps());
+  REQUIRE(tricky.is_ok());
+  CHECK(import(v, *tricky).imported == 2);
+
+  // The same session spelt "firefox" in one export and "Firefox" in the next.
+  const auto one = [](const std::string& events) {
+    return R"({"buckets": {"w": {"type": "currentwindow", "events": [)" + events + "]}}}";
+  };
+  CHECK(import(v, *activitywatch(one(R"({"timestamp": "2026-11-20T10:00:00Z", "duration": 60,
+      "data": {"app": "firefox"}})"),
+                                 all_apps()))
+            .imported == 1);
+  ImportOutcome again = import(v, *activitywatch(one(R"(
+      {"timestamp": "2026-11-20T12:00:00Z", "duration": 60, "data": {"app": "Firefox"}},
+      {"timestamp": "2026-11-20T10:00:00Z", "duration": 60, "data": {"app": "firefox"}})"),
+                                                 all_apps()));
+  CHECK(again.imported == 1);
+  CHECK(again.present == 1);
+
+  // A bucket given twice: its sessions once, the longer kept, the repeat counted.
+  Result<ImportBatch> twice = activitywatch(R"({"buckets": {
+      "b": {"type": "currentwindow", "events": [{"timestamp": "2026-11-21T10:00:00Z", "duration": 10, "data": {"app": "y"}}]},
+      "b": {"type": "currentwindow", "events": [{"timestamp": "2026-11-21T10:00:00Z", "duration": 20, "data": {"app": "y"}}]}}})",
+                                            all_apps());
+  REQUIRE(twice.is_ok());
+  REQUIRE(twice->apps.sessions.size() == 1);
+  CHECK(twice->apps.sessions[0].duration_s == 20);
+  CHECK(twice->skipped.at("sessions repeated in the file") == 1);
+  CHECK(import(v, *twice).imported == 1);
+  Result<std::vector<std::string>> diff = rollup_differences(v.db(), 10);
+  REQUIRE(diff.is_ok());
+  CHECK(diff->empty());
+}
+
+TEST_CASE("jrnl keys count every entry, scored or not", "[import][jrnl]") {
+  TzGuard tz("UTC");
+  test::TempDir dir;
+  CreatedVault created = test::make_vault(dir / "v");
+  const std::string doc = R"({"entries": [
+    {"date": "2026-11-02", "time": "21:15", "title": "Unscored A.", "body": "", "tags": []},
+    {"date": "2026-11-02", "time": "21:15", "title": "Scored B.", "body": "", "tags": ["@mood7"]}]})";
+  ImportOutcome first = import(created.vault, *jrnl(doc, std::nullopt));
+  CHECK(first.imported == 1);
+  ImportOutcome second = import(created.vault, *jrnl(doc, 5));
+  CHECK(second.imported == 1);  // A, now with a score
+  CHECK(second.present == 1);   // B
+  CHECK(count(created.vault, "SELECT count(*) FROM mood;") == 2);
+  CHECK(count(created.vault, "SELECT count(DISTINCT note) FROM mood;") == 2);
+}
+
+TEST_CASE("an imported entry deleted in tend is not brought back by the next import", "[import]") {
+  TzGuard tz("UTC");
+  test::TempDir dir;
+  CreatedVault created = test::make_vault(dir / "v");
+  Vault& v = created.vault;
+  const std::string csv =
+      "full_date,date,weekday,time,mood,activities,note\n"
+      "2026-11-20,x,y,10:00,good,,Keep\n"
+      "2026-11-19,x,y,10:00,bad,,Delete me\n";
+  REQUIRE(import(v, *daylio(csv)).imported == 2);
+  Result<AuditLog> log = v.audit();
+  REQUIRE(log.is_ok());
+  REQUIRE(remove_mood(v.db(), *log, 1, test::kNow).is_ok());  // the oldest: "Delete me"
+  CHECK(count(v, "SELECT count(*) FROM mood WHERE note = 'Delete me';") == 0);
+  ImportOutcome again = import(v, *daylio(csv));
+  CHECK(again.imported == 0);
+  CHECK(again.present == 1);
+  CHECK(again.skipped.at("deleted in tend before") == 1);
+  CHECK(count(v, "SELECT count(*) FROM mood;") == 1);
+  CHECK(count(v, "SELECT count(*) FROM import_deleted;") == 1);
+}
+
+TEST_CASE("skipped bucket types are counted under short names, many of them together",
+          "[import][activitywatch]") {
+  std::string doc = R"({"buckets": {)";
+  for (int i = 0; i < 40; ++i) {
+    doc += (i == 0 ? "" : ",") + fmt::format(R"("b{0}": {{"type": "type-{0}-{1}", "events": [)"
+                                             R"({{"timestamp": "2026-11-20T10:00:00Z", )"
+                                             R"("duration": 1, "data": {{}}}}]}})",
+                                             i, std::string(200, 'x'));
+  }
+  Result<ImportBatch> b = activitywatch(doc + "}}", all_apps());
+  REQUIRE(b.is_ok());
+  CHECK(b->skipped.size() <= 25);
+  CHECK(b->skipped.at("other bucket types") > 0);
+  for (const auto& [name, n] : b->skipped) CHECK(name.size() <= 60);
 }
