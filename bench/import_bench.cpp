@@ -53,7 +53,9 @@ Run run(const std::vector<std::string>& argv) {
   r.peak_rss_kib = usage.ru_maxrss;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (r.code != 0) {
-    std::fprintf(stderr, "import_bench: tend %s exited %d\n", argv[5].c_str(), r.code);
+    std::string line;
+    for (const std::string& a : argv) line += " " + a;
+    std::fprintf(stderr, "import_bench:%s exited %d\n", line.c_str(), r.code);
     std::exit(1);
   }
   return r;
@@ -177,22 +179,28 @@ int main(int argc, char** argv) {
     run({tend, "--vault", v, "--passphrase-file", pass, "init", "--kdf", "interactive"});
     return v;
   };
-  const std::string v1 = vault("aw"), v2 = vault("daylio");
-  std::printf("%-48s %9s %12s %10s\n", "import (end to end, unlock included)", "seconds",
-              "per second", "peak RSS");
+  const std::string v1 = vault("aw"), v2 = vault("daylio"), v3 = vault("daylio-agent");
+  std::printf("%-52s %9s %12s %10s\n", "import, end to end", "seconds", "per second", "peak RSS");
   const auto line = [](const char* what, const Run& r, std::size_t n) {
-    std::printf("%-48s %9.2f %12.0f %7.1f MB\n", what, r.seconds,
+    std::printf("%-52s %9.2f %12.0f %7.1f MB\n", what, r.seconds,
                 static_cast<double>(n) / r.seconds, static_cast<double>(r.peak_rss_kib) / 1024);
     std::fflush(stdout);
   };
-  const std::vector<std::string> import_aw = {
-      tend, "--vault", v1, "--passphrase-file", pass, "import", "activitywatch", aw, "--all-apps"};
-  const std::vector<std::string> import_daylio = {tend, "--vault", v2,       "--passphrase-file",
-                                                  pass, "import",  "daylio", daylio};
-  line("activitywatch, fresh vault (events)", run(import_aw), events);
-  line("activitywatch, again: nothing new (events)", run(import_aw), events);
-  line("daylio, fresh vault (rows)", run(import_daylio), rows);
-  line("daylio, again: nothing new (rows)", run(import_daylio), rows);
+  const auto import = [&](const std::string& v, const std::vector<std::string>& tail) {
+    std::vector<std::string> argv = {tend, "--vault", v, "--passphrase-file", pass, "import"};
+    argv.insert(argv.end(), tail.begin(), tail.end());
+    return run(argv);
+  };
+  const std::vector<std::string> aw_args = {"activitywatch", aw, "--all-apps"};
+  const std::vector<std::string> daylio_args = {"daylio", daylio};
+  line("activitywatch, fresh vault, unlock included (events)", import(v1, aw_args), events);
+  line("activitywatch, again: nothing new (events)", import(v1, aw_args), events);
+  line("daylio, fresh vault, unlock included (rows)", import(v2, daylio_args), rows);
+  line("daylio, again: nothing new (rows)", import(v2, daylio_args), rows);
+  // With the unlock agent holding the key (tend unlock): the import alone.
+  run({tend, "--vault", v3, "--passphrase-file", pass, "unlock", "--for", "10m"});
+  line("daylio, fresh vault, unlocked by the agent (rows)", import(v3, daylio_args), rows);
+  run({tend, "--vault", v3, "lock"});
   const Run c = run({tend, "--vault", v1, "--passphrase-file", pass, "check"});
   std::printf("tend check after the imports: %.2f s\n", c.seconds);
   const std::string status =
