@@ -54,7 +54,7 @@ Run run(const std::vector<std::string>& argv) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (r.code != 0) {
     std::string line;
-    for (const std::string& a : argv) line += " " + a;
+    for (const std::string& word : argv) line += " " + word;
     std::fprintf(stderr, "import_bench:%s exited %d\n", line.c_str(), r.code);
     std::exit(1);
   }
@@ -187,9 +187,9 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
   };
   const auto import = [&](const std::string& v, const std::vector<std::string>& tail) {
-    std::vector<std::string> argv = {tend, "--vault", v, "--passphrase-file", pass, "import"};
-    argv.insert(argv.end(), tail.begin(), tail.end());
-    return run(argv);
+    std::vector<std::string> args = {tend, "--vault", v, "--passphrase-file", pass, "import"};
+    args.insert(args.end(), tail.begin(), tail.end());
+    return run(args);
   };
   const std::vector<std::string> aw_args = {"activitywatch", aw, "--all-apps"};
   const std::vector<std::string> daylio_args = {"daylio", daylio};

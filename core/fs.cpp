@@ -131,8 +131,9 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
 
 Result<FileReader> FileReader::open(const std::string& path) {
   FileReader r;
-  r.path_ = path;
-  r.fd_ = UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  r.path_ = path == "-" ? "standard input" : path;
+  r.fd_ = UniqueFd(path == "-" ? ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0)
+                               : ::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!r.fd_.valid()) return errno_status("cannot read", path);
   struct stat st {};
   if (::fstat(r.fd_.get(), &st) != 0) return errno_status("cannot read", path);

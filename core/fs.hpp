@@ -95,7 +95,8 @@ class UniqueFd {
 // A file read front to back in chunks: an import's input, never held whole.
 class FileReader {
  public:
-  // kNotFound if it does not exist; kInvalidInput if it is a directory.
+  // kNotFound if it does not exist; kInvalidInput if it is a directory. `-`
+  // is standard input.
   static Result<FileReader> open(const std::string& path);
   // Up to `size` bytes into `buf`; 0 at the end.
   Result<std::size_t> read(char* buf, std::size_t size);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -218,6 +219,21 @@ crypto::SecretBytes unwrap_dek(const std::string& dir, const std::string& passph
                    crypto::as_bytes(slot_associated_data(h->vault_id, SlotKind::kPassphrase)));
   if (!dek) throw std::runtime_error("unwrap failed");
   return std::move(*dek);
+}
+
+TzGuard::TzGuard(const char* tz) {
+  if (const char* old = std::getenv("TZ")) old_ = old;
+  setenv("TZ", tz, 1);
+  tzset();
+}
+
+TzGuard::~TzGuard() {
+  if (old_) {
+    setenv("TZ", old_->c_str(), 1);
+  } else {
+    unsetenv("TZ");
+  }
+  tzset();
 }
 
 }  // namespace tend::test

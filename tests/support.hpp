@@ -80,6 +80,18 @@ std::string read_file(const std::string& path);
 // SHA-256 (hex) of every file in `dir`, by name: equal maps mean nothing changed.
 std::map<std::string, std::string> fingerprint(const std::string& dir);
 
+// Sets TZ for the C library for one test, and puts back what was there.
+class TzGuard {
+ public:
+  explicit TzGuard(const char* tz);
+  ~TzGuard();
+  TzGuard(const TzGuard&) = delete;
+  TzGuard& operator=(const TzGuard&) = delete;
+
+ private:
+  std::optional<std::string> old_;
+};
+
 // An audit package of `entries` with a checkpoint after every entry, signed
 // with `key`: what someone holding the device key could produce.
 std::string build_package(const std::string& origin, const std::vector<std::string>& entries,

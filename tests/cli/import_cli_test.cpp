@@ -175,7 +175,13 @@ TEST_CASE("import activitywatch and jrnl end to end", "[cli][import][process]") 
   REQUIRE(skipped.code == 0);
   CHECK_THAT(skipped.out, Catch::Contains("Imported 1 mood entry") &&
                               Catch::Contains("skipped, entries without a score: 1"));
-  Json scored = f.json({"import", "jrnl", jr, "--score", "6"});
+  // From standard input, as jrnl --export json | tend import jrnl - would give it.
+  std::vector<std::string> argv = {kTend, "--vault", f.vault, "import", "jrnl",
+                                   "-",   "--score", "6",     "--json"};
+  test::ProcResult piped = test::run_process(argv, f.env, test::read_file(jr));
+  INFO(piped.err);
+  REQUIRE(piped.code == 0);
+  Json scored = *parse_json(piped.out, "output");
   CHECK(scored["imported"] == 1);
   CHECK(scored["already_present"] == 1);
   Json moods = f.json({"mood", "list"});

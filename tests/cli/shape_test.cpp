@@ -52,25 +52,6 @@ std::vector<std::string> words_of(std::string_view name) {
   return out;
 }
 
-// Sets TZ for the C library for one test.
-class TzGuard {
- public:
-  explicit TzGuard(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-  ~TzGuard() {
-    setenv("TZ", old_.empty() ? "UTC0" : old_.c_str(), 1);
-    tzset();
-  }
-  TzGuard(const TzGuard&) = delete;
-  TzGuard& operator=(const TzGuard&) = delete;
-
- private:
-  std::string old_;
-};
-
 // ---- the shapes table of docs/cli.md
 
 struct Shape {
@@ -345,7 +326,7 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
 }
 
 TEST_CASE("tables say their zone once, and --utc shows UTC", "[cli][shape]") {
-  TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");
+  test::TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");
   Fixture f;
   f.env["TZ"] = "Europe/Berlin";
   // Typed in local time, so the entry keeps Berlin's offset (docs/cli.md, Times).

@@ -18,28 +18,6 @@ using namespace tend;
 
 namespace {
 
-class TzGuard {
- public:
-  explicit TzGuard(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-  ~TzGuard() {
-    if (old_.empty()) {
-      unsetenv("TZ");
-    } else {
-      setenv("TZ", old_.c_str(), 1);
-    }
-    tzset();
-  }
-  TzGuard(const TzGuard&) = delete;
-  TzGuard& operator=(const TzGuard&) = delete;
-
- private:
-  std::string old_;
-};
-
 Result<ImportBatch> daylio(const std::string& text, const DaylioOptions& o = {}) {
   test::TempDir dir;
   test::write_file(dir / "daylio.csv", text);
@@ -94,7 +72,7 @@ std::vector<Written> sessions(const ImportBatch& b) {
 }  // namespace
 
 TEST_CASE("Daylio: the oldest era, year plus \"18 May\", 12-hour times", "[import][daylio]") {
-  TzGuard tz("Europe/Berlin");
+  test::TzGuard tz("Europe/Berlin");
   Result<ImportBatch> b = daylio(
       "year,date,weekday,time,mood,activities,note\n"
       "2018,18 May,Friday,11:54 pm,good,\"clean | cook | music\",\"Went to a party\"\n"
@@ -120,7 +98,7 @@ TEST_CASE("Daylio: the oldest era, year plus \"18 May\", 12-hour times", "[impor
 
 TEST_CASE("Daylio: full_date eras with 24-hour times, titles, scales, HTML, RFC 4180, CRLF, BOM",
           "[import][daylio]") {
-  TzGuard tz("Europe/Berlin");
+  test::TzGuard tz("Europe/Berlin");
   SECTION("full_date,date,weekday,time,mood,activities,note") {
     Result<ImportBatch> b = daylio(
         "full_date,date,weekday,time,mood,activities,note\n"
@@ -164,7 +142,7 @@ TEST_CASE("Daylio: full_date eras with 24-hour times, titles, scales, HTML, RFC 
 }
 
 TEST_CASE("Daylio: local times as --at reads them, across a DST gap and fold", "[import][daylio]") {
-  TzGuard tz("Europe/Berlin");
+  test::TzGuard tz("Europe/Berlin");
   Result<ImportBatch> b = daylio(
       "full_date,date,weekday,time,mood,activities,note\n"
       "2026-03-29,March 29,Sunday,2:30 am,good,,\n"       // does not exist: 03:30 CEST
@@ -182,7 +160,7 @@ TEST_CASE("Daylio: local times as --at reads them, across a DST gap and fold", "
 
 TEST_CASE("Daylio: moods are labels, custom ones need --mood-map, and every missing one is named",
           "[import][daylio]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   const std::string csv =
       "full_date,date,weekday,time,mood,activities,note\n"
       "2026-11-20,x,y,10:00,  RAD ,,\n"
@@ -223,7 +201,7 @@ TEST_CASE("Daylio: moods are labels, custom ones need --mood-map, and every miss
 }
 
 TEST_CASE("Daylio: a file tend cannot read whole is refused with its line", "[import][daylio]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   const std::string h = "full_date,date,weekday,time,mood,activities,note\n";
   CHECK_THAT(error_of(daylio(h + "2026-11-20,x,y,10:00,rad,,\n2026-02-30,x,y,10:00,rad,,\n")),
              Catch::Contains("line 3") && Catch::Contains("no such date"));
@@ -312,7 +290,7 @@ const char* kRust = R"({"buckets":{
 
 TEST_CASE("ActivityWatch, Python server: sessions per app, merged within 60 s, titles dropped",
           "[import][activitywatch]") {
-  TzGuard tz("Europe/Berlin");
+  test::TzGuard tz("Europe/Berlin");
   Result<ImportBatch> b = activitywatch(kPython, all_apps());
   REQUIRE(b.is_ok());
   CHECK(b->records == 8);
@@ -339,7 +317,7 @@ TEST_CASE("ActivityWatch, Python server: sessions per app, merged within 60 s, t
 
 TEST_CASE("ActivityWatch: --only names or packages in any case, --keep-titles keeps the first",
           "[import][activitywatch]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   ActivityWatchOptions o;
   o.only = {"HEADSPACE"};
   o.keep_titles = true;
@@ -369,7 +347,7 @@ TEST_CASE("ActivityWatch: --only names or packages in any case, --keep-titles ke
 
 TEST_CASE("ActivityWatch: a session lasts the sum of its events and never more than a day",
           "[import][activitywatch]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   const std::string doc = R"({"buckets": {"w": {"type": "currentwindow", "events": [
       {"timestamp": "2026-11-20T00:00:00Z", "duration": 200000.25, "data": {"app": "Term"}},
       {"timestamp": "2026-11-25T00:00:00Z", "duration": 50000, "data": {"app": "Term"}},
@@ -394,7 +372,7 @@ TEST_CASE(
     "ActivityWatch: bad timestamps, durations, types and truncation are refused with a "
     "position",
     "[import][activitywatch]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   const auto with_event = [](const std::string& event) {
     return R"({"buckets": {"w": {"type": "currentwindow", "events": [)" + event + "]}}}";
   };
@@ -444,7 +422,7 @@ TEST_CASE(
 
 TEST_CASE("jrnl: title and body as the note, @tags, starred, a score for all or skipped",
           "[import][jrnl]") {
-  TzGuard tz("Europe/Berlin");
+  test::TzGuard tz("Europe/Berlin");
   const std::string doc = R"({"tags": {"@work": 1, "@mood7": 1}, "entries": [
     {"title": "Long day.", "body": " Meetings all day.\nTired.\n", "date": "2026-11-02",
      "time": "21:15", "tags": ["@work"], "starred": true},
@@ -508,7 +486,7 @@ ImportOutcome import(Vault& v, ImportBatch batch, bool dry_run = false) {
 
 TEST_CASE("an import is idempotent, adds only what is new, keeps rollups, logs counts only",
           "[import]") {
-  TzGuard tz("Europe/Berlin");
+  test::TzGuard tz("Europe/Berlin");
   test::TempDir dir;
   CreatedVault created = test::make_vault(dir / "v");
   Vault& v = created.vault;
@@ -564,7 +542,7 @@ TEST_CASE("an import is idempotent, adds only what is new, keeps rollups, logs c
 
 TEST_CASE("app sessions: re-import adds nothing, a session grown in a newer export is extended",
           "[import][activitywatch]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   test::TempDir dir;
   CreatedVault created = test::make_vault(dir / "v");
   Vault& v = created.vault;
@@ -603,7 +581,7 @@ TEST_CASE("app sessions: re-import adds nothing, a session grown in a newer expo
 
 TEST_CASE("keys cannot collide: a bucket id with colons, app names differing in case, repeats",
           "[import][activitywatch]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   test::TempDir dir;
   CreatedVault created = test::make_vault(dir / "v");
   Vault& v = created.vault;
@@ -649,7 +627,7 @@ TEST_CASE("keys cannot collide: a bucket id with colons, app names differing in 
 }
 
 TEST_CASE("jrnl keys count every entry, scored or not", "[import][jrnl]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   test::TempDir dir;
   CreatedVault created = test::make_vault(dir / "v");
   const std::string doc = R"({"entries": [
@@ -665,7 +643,7 @@ TEST_CASE("jrnl keys count every entry, scored or not", "[import][jrnl]") {
 }
 
 TEST_CASE("an imported entry deleted in tend is not brought back by the next import", "[import]") {
-  TzGuard tz("UTC");
+  test::TzGuard tz("UTC");
   test::TempDir dir;
   CreatedVault created = test::make_vault(dir / "v");
   Vault& v = created.vault;

@@ -10,27 +10,6 @@ using namespace tend;
 
 namespace {
 
-// Sets TZ for one test and restores it after.
-class TzGuard {
- public:
-  explicit TzGuard(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    setenv("TZ", tz, 1);
-    tzset();
-  }
-  ~TzGuard() {
-    if (old_.empty()) {
-      unsetenv("TZ");
-    } else {
-      setenv("TZ", old_.c_str(), 1);
-    }
-    tzset();
-  }
-
- private:
-  std::string old_;
-};
-
 constexpr std::int64_t kNow = test::kNow;  // 2026-11-25T12:00:00Z, a Wednesday
 
 std::string iso(std::string_view text, TimeRole role = TimeRole::kPoint) {
@@ -46,7 +25,7 @@ TEST_CASE("the clock of these tests is 2026-11-25 12:00 UTC", "[core][when]") {
 }
 
 TEST_CASE("valid times, in UTC", "[core][when]") {
-  TzGuard tz("UTC0");
+  test::TzGuard tz("UTC0");
   const std::pair<const char*, const char*> points[] = {
       {"now", "2026-11-25T12:00:00+00:00"},
       {"today", "2026-11-25T12:00:00+00:00"},
@@ -85,7 +64,7 @@ TEST_CASE("valid times, in UTC", "[core][when]") {
 }
 
 TEST_CASE("local times follow the zone, with its offset of the moment", "[core][when]") {
-  TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");
+  test::TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");
   CHECK(iso("2026-11-20T08:30") == "2026-11-20T08:30:00+01:00");  // winter
   CHECK(iso("2026-07-01T08:30") == "2026-07-01T08:30:00+02:00");  // summer
   CHECK(iso("08:30") == "2026-11-25T08:30:00+01:00");
@@ -98,7 +77,7 @@ TEST_CASE("local times follow the zone, with its offset of the moment", "[core][
 }
 
 TEST_CASE("invalid times are refused with the grammar as a hint", "[core][when]") {
-  TzGuard tz("UTC0");
+  test::TzGuard tz("UTC0");
   const char* bad[] = {
       "",
       "tomorrow",
@@ -158,7 +137,7 @@ TEST_CASE("durations", "[core][when]") {
 
 TEST_CASE("a local time skipped by the clocks going forward is moved, and said so",
           "[core][when]") {
-  TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");  // 2026-03-29 02:00 -> 03:00
+  test::TzGuard tz("CET-1CEST,M3.5.0,M10.5.0/3");  // 2026-03-29 02:00 -> 03:00
   std::string notice;
   Result<Instant> at = parse_when("2026-03-29T02:30", kNow, TimeRole::kPoint, &notice);
   REQUIRE(at.is_ok());
@@ -176,25 +155,25 @@ TEST_CASE("time zones: an offset beyond 18 hours is refused, an unknown name war
           "[core][when]") {
   std::string warning;
   {
-    TzGuard tz("UTC+25");
+    test::TzGuard tz("UTC+25");
     Status s = check_time_zone("UTC+25", kNow, &warning);
     CHECK(s.kind() == ErrorKind::kUsage);
     CHECK_THAT(s.message(), Catch::Contains("beyond ±18:00"));
   }
   {
-    TzGuard tz("Europe/Berlinn");
+    test::TzGuard tz("Europe/Berlinn");
     CHECK(check_time_zone("Europe/Berlinn", kNow, &warning).is_ok());
     CHECK_THAT(warning, Catch::Contains("unknown time zone 'Europe/Berlinn'"));
   }
   for (const char* fine : {"UTC0", "CET-1CEST,M3.5.0,M10.5.0/3", "<+03>-3", ""}) {
-    TzGuard tz(fine);
+    test::TzGuard tz(fine);
     warning.clear();
     INFO(fine);
     CHECK(check_time_zone(fine, kNow, &warning).is_ok());
     CHECK(warning.empty());
   }
   {
-    TzGuard tz("Europe/Berlin");  // tzdata, installed by scripts/install-deps
+    test::TzGuard tz("Europe/Berlin");  // tzdata, installed by scripts/install-deps
     warning.clear();
     CHECK(check_time_zone("Europe/Berlin", kNow, &warning).is_ok());
     CHECK(warning.empty());
@@ -208,7 +187,7 @@ TEST_CASE("times no date can show are shown as seconds, never computed with", "[
   CHECK(format_iso({0, INT32_MIN}) == "1970-01-01T00:00:00+00:00");  // an offset beyond 18 h
   CHECK(format_iso({kMaxShownUtc, 0}) == "9999-12-31T23:59:59+00:00");
   CHECK(day_number({INT64_MAX, INT32_MAX}) == day_number({kMaxShownUtc, 18 * 3600}));
-  TzGuard tz("Asia/Tokyo");
+  test::TzGuard tz("Asia/Tokyo");
   CHECK(format_local(INT64_MAX) == "@9223372036854775807");
 }
 
@@ -223,7 +202,7 @@ TEST_CASE("totals to the nearest minute", "[core][when]") {
 
 TEST_CASE("months, years and weekdays for ranges, and -1mo and -1y on the calendar",
           "[core][when]") {
-  TzGuard tz("UTC0");
+  test::TzGuard tz("UTC0");
   // Now is Wednesday 2026-11-25 12:00.
   CHECK(iso("-1mo") == "2026-10-25T12:00:00+00:00");
   CHECK(iso("-1y") == "2025-11-25T12:00:00+00:00");
