@@ -271,7 +271,7 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
   std::vector<int> known(apps.names.size(), -1);
   const auto seen_before = [&](std::uint32_t source) -> Result<bool> {
     if (known[source] < 0) {
-      Result<bool> found = holds_keys(fmt::format("aw:{}:", apps.names[source]));
+      Result<bool> found = holds_keys(apps.key_prefix(source));
       if (!found.is_ok()) return found.status();
       known[source] = *found ? 1 : 0;
     }

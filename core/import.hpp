@@ -49,6 +49,8 @@ struct ImportedSessions {
   // bucket id and the case-folded app name percent-encoded (`%` and `:`), so
   // no two sessions share one.
   std::string key(const Session& s) const;
+  // What every key of sessions from `source` starts with: "aw:<bucket>:".
+  std::string key_prefix(std::uint32_t source) const;
 };
 
 struct ImportBatch {

@@ -330,8 +330,12 @@ std::string key_part(std::string_view text) {
 
 }  // namespace
 
+std::string ImportedSessions::key_prefix(std::uint32_t source) const {
+  return fmt::format("aw:{}:", key_part(names[source]));
+}
+
 std::string ImportedSessions::key(const Session& s) const {
-  return fmt::format("aw:{}:{}:{}", key_part(names[s.source]), s.start_us,
+  return fmt::format("{}{}:{}", key_prefix(s.source), s.start_us,
                      key_part(fold_case(names[s.app])));
 }
 

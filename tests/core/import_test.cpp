@@ -595,6 +595,9 @@ TEST_CASE("keys cannot collide: a bucket id with colons, app names differing in 
                                              all_apps());
   REQUIRE(tricky.is_ok());
   CHECK(import(v, *tricky).imported == 2);
+  ImportOutcome tricky_again = import(v, *tricky);  // found by their encoded keys
+  CHECK(tricky_again.imported == 0);
+  CHECK(tricky_again.present == 2);
 
   // The same session spelt "firefox" in one export and "Firefox" in the next.
   const auto one = [](const std::string& events) {
