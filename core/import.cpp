@@ -132,6 +132,11 @@ std::string html_to_text(std::string_view html) {
   return tidy;
 }
 
+std::function<void(std::uint64_t, std::uint64_t)> reading_progress(const ProgressFn& progress) {
+  if (!progress) return nullptr;
+  return [progress](std::uint64_t done, std::uint64_t total) { progress("reading", done, total); };
+}
+
 std::string clean_label(std::string_view text, std::size_t max_bytes) {
   std::string out;
   for (std::size_t i = 0; i < text.size();) {

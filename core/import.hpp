@@ -130,6 +130,9 @@ struct JrnlOptions {
 Result<ImportBatch> read_jrnl(const std::string& path, const JrnlOptions& options);
 
 // Shared by the readers.
+// `progress` as stream_json hears it: bytes read, at the "reading" stage.
+std::function<void(std::uint64_t done, std::uint64_t total)> reading_progress(
+    const ProgressFn& progress);
 // Notes as Daylio writes them (<br>, <b>, <li>, &amp;) as plain text with line breaks.
 std::string html_to_text(std::string_view html);
 // Text from outside (a window title) made storable: characters tend refuses

@@ -344,13 +344,7 @@ Result<ImportBatch> read_activitywatch(const std::string& path,
   ImportBatch batch;
   batch.source = "activitywatch";
   AwSink sink(options, batch);
-  std::function<void(std::uint64_t, std::uint64_t)> progress;
-  if (options.progress) {
-    progress = [&](std::uint64_t done, std::uint64_t total) {
-      options.progress("reading", done, total);
-    };
-  }
-  Status s = stream_json(path, "ActivityWatch export", sink, progress);
+  Status s = stream_json(path, "ActivityWatch export", sink, reading_progress(options.progress));
   if (!s.is_ok()) return s;
   if (!sink.saw_buckets()) {
     return invalid_input("this is not an ActivityWatch export: it has no \"buckets\" object",

@@ -157,13 +157,7 @@ Result<ImportBatch> read_jrnl(const std::string& path, const JrnlOptions& option
   ImportBatch batch;
   batch.source = "jrnl";
   JrnlSink sink(options, batch);
-  const std::function<void(std::uint64_t, std::uint64_t)> progress =
-      options.progress ? std::function<void(std::uint64_t, std::uint64_t)>(
-                             [&](std::uint64_t done, std::uint64_t total) {
-                               options.progress("reading", done, total);
-                             })
-                       : nullptr;
-  Status s = stream_json(path, "jrnl export", sink, progress);
+  Status s = stream_json(path, "jrnl export", sink, reading_progress(options.progress));
   if (!s.is_ok()) return s;
   if (!sink.saw_entries()) {
     return invalid_input("this is not a jrnl export: it has no \"entries\" list",

@@ -289,13 +289,20 @@ Civil civil_from_days(std::int64_t days) {
 
 }  // namespace
 
+namespace {
+
+// A date and time of day that exists on the calendar, within 1970..9999.
+bool is_wall_time(int year, int month, int day, int hour, int minute, int second) {
+  return year >= 1970 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 &&
+         day <= days_in_month(year, month) && hour >= 0 && hour <= 23 && minute >= 0 &&
+         minute <= 59 && second >= 0 && second <= 59;
+}
+
+}  // namespace
+
 std::optional<Instant> local_wall_time(int year, int month, int day, int hour, int minute,
                                        int second, std::string* notice) {
-  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 ||
-      day > days_in_month(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-      second < 0 || second > 59) {
-    return std::nullopt;
-  }
+  if (!is_wall_time(year, month, day, hour, minute, second)) return std::nullopt;
   return local_instant(from_local(year, month, day, hour, minute, second, notice));
 }
 
@@ -335,11 +342,7 @@ std::optional<std::int64_t> parse_rfc3339_micros(std::string_view t) {
 
 std::optional<Instant> LocalWallTimes::at(int year, int month, int day, int hour, int minute,
                                           int second, std::string* notice) {
-  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 ||
-      day > days_in_month(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
-      second < 0 || second > 59) {
-    return std::nullopt;
-  }
+  if (!is_wall_time(year, month, day, hour, minute, second)) return std::nullopt;
   const std::int64_t days =
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   if (days != day_) {
