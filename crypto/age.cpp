@@ -11,6 +11,8 @@ namespace {
 
 constexpr std::string_view kVersionLine = "age-encryption.org/v1\n";
 constexpr std::string_view kX25519Info = "age-encryption.org/v1/X25519";
+constexpr std::string_view kScryptLabel = "age-encryption.org/v1/scrypt";
+constexpr std::size_t kScryptSalt = 16;
 constexpr std::size_t kFileKeyBytes = 16;
 constexpr std::size_t kTag = crypto_aead_chacha20poly1305_ietf_ABYTES;
 // A file tend writes has at most 20 stanzas; age sets no limit, but every
@@ -201,10 +203,34 @@ AgeIdentity generate_age_identity() {
   return id;
 }
 
+namespace {
+
+// The body of a stanza: the file key sealed with `wrap` under the zero nonce.
+Bytes wrap_file_key(const SecretBytes& file_key, const std::uint8_t* wrap) {
+  Bytes body(kFileKeyBytes + kTag);
+  const std::uint8_t zero_nonce[12] = {};
+  crypto_aead_chacha20poly1305_ietf_encrypt(body.data(), nullptr, file_key.data(), file_key.size(),
+                                            nullptr, 0, nullptr, zero_nonce, wrap);
+  return body;
+}
+
+// scrypt(passphrase, label ‖ salt, 2^work_factor, 8, 1) into `out` (32 bytes).
+bool scrypt_wrap_key(const SecretBytes& passphrase, std::span<const std::uint8_t> salt,
+                     int work_factor, std::uint8_t* out) {
+  std::array<std::uint8_t, kScryptLabel.size() + kScryptSalt> full{};
+  std::copy(kScryptLabel.begin(), kScryptLabel.end(), full.begin());
+  std::copy(salt.begin(), salt.end(), full.begin() + kScryptLabel.size());
+  return crypto_pwhash_scryptsalsa208sha256_ll(passphrase.data(), passphrase.size(), full.data(),
+                                               full.size(), std::uint64_t{1} << work_factor, 8, 1,
+                                               out, 32) == 0;
+}
+
+}  // namespace
+
 AgeWriter::AgeWriter(std::span<const X25519Key> recipients, Sink sink) : sink_(std::move(sink)) {
   SecretBytes file_key(kFileKeyBytes);
   randombytes_buf(file_key.data(), file_key.size());
-  std::string header(kVersionLine);
+  std::string stanzas;
   for (const X25519Key& r : recipients) {
     SecretBytes eph(32);
     randombytes_buf(eph.data(), eph.size());
@@ -218,19 +244,35 @@ AgeWriter::AgeWriter(std::span<const X25519Key> recipients, Sink sink) : sink_(s
     Bytes salt(share.begin(), share.end());
     salt.insert(salt.end(), r.begin(), r.end());
     const SecretBytes wrap = hkdf_sha256(shared.span(), salt, kX25519Info);
-    Bytes body(kFileKeyBytes + kTag);
-    const std::uint8_t zero_nonce[12] = {};
-    crypto_aead_chacha20poly1305_ietf_encrypt(body.data(), nullptr, file_key.data(),
-                                              file_key.size(), nullptr, 0, nullptr, zero_nonce,
-                                              wrap.data());
     // A 32-byte body is 43 base64 characters: one line, shorter than 64.
-    header.append("-> X25519 ")
+    stanzas.append("-> X25519 ")
         .append(b64_raw(share))
         .append("\n")
-        .append(b64_raw(body))
+        .append(b64_raw(wrap_file_key(file_key, wrap.data())))
         .append("\n");
   }
-  header += "---";
+  start(stanzas, file_key);
+}
+
+AgeWriter::AgeWriter(const SecretBytes& passphrase, int work_factor, Sink sink)
+    : sink_(std::move(sink)) {
+  SecretBytes file_key(kFileKeyBytes);
+  randombytes_buf(file_key.data(), file_key.size());
+  std::uint8_t salt[kScryptSalt];
+  randombytes_buf(salt, sizeof salt);
+  SecretBytes wrap(32);
+  if (work_factor < 1 || work_factor > kAgeMaxScryptWorkFactor || passphrase.empty() ||
+      !scrypt_wrap_key(passphrase, salt, work_factor, wrap.data())) {
+    status_ = invalid_input("cannot derive a key from this passphrase");
+  }
+  const std::string stanza = "-> scrypt " + b64_raw(salt) + " " + std::to_string(work_factor) +
+                             "\n" + b64_raw(wrap_file_key(file_key, wrap.data())) + "\n";
+  start(stanza, file_key);
+}
+
+void AgeWriter::start(std::string_view stanzas, const SecretBytes& file_key) {
+  std::string header(kVersionLine);
+  header.append(stanzas).append("---");
   const Bytes mac = hmac(header_mac_key(file_key), header);
   header.append(" ").append(b64_raw(mac)).append("\n");
 
@@ -313,11 +355,53 @@ Status bad_payload() {
   return corrupt("the age payload is truncated, extended or was changed");
 }
 
-// The file key from the first X25519 stanza one of `identities` opens.
-Result<SecretBytes> unwrap_file_key(const Header& h, std::span<const AgeIdentity> identities) {
+// A work factor as age writes it: decimal, no sign, no leading zero, 1 to the maximum.
+std::optional<int> parse_work_factor(std::string_view text) {
+  if (text.empty() || text.size() > 2 || text[0] < '1' || text[0] > '9') return std::nullopt;
+  int n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  if (n > kAgeMaxScryptWorkFactor) return std::nullopt;
+  return n;
+}
+
+Status no_match() {
+  return Status::error(ErrorKind::kWrongPassphrase,
+                       "no identity matches any recipient of this file");
+}
+
+// The file key from the scrypt stanza `s`, with `passphrase`.
+Result<SecretBytes> unwrap_scrypt(const Stanza& s, const SecretBytes& passphrase) {
+  std::optional<Bytes> salt = s.args.size() == 3 ? from_b64_raw(s.args[1]) : std::nullopt;
+  const std::optional<int> work_factor =
+      s.args.size() == 3 ? parse_work_factor(s.args[2]) : std::nullopt;
+  if (!salt || salt->size() != kScryptSalt || !work_factor ||
+      s.body.size() != kFileKeyBytes + kTag) {
+    return bad_header();
+  }
+  SecretBytes wrap(32);
+  if (!scrypt_wrap_key(passphrase, *salt, *work_factor, wrap.data())) return no_match();
+  SecretBytes file_key(kFileKeyBytes);
+  const std::uint8_t zero_nonce[12] = {};
+  if (crypto_aead_chacha20poly1305_ietf_decrypt(file_key.data(), nullptr, nullptr, s.body.data(),
+                                                s.body.size(), nullptr, 0, zero_nonce,
+                                                wrap.data()) != 0) {
+    return no_match();
+  }
+  return file_key;
+}
+
+// The file key from the first stanza one of `keys` opens.
+Result<SecretBytes> unwrap_file_key(const Header& h, const AgeKeys& keys) {
   bool scrypt = false;
   for (const Stanza& s : h.stanzas) scrypt = scrypt || s.args[0] == "scrypt";
   if (scrypt && h.stanzas.size() > 1) return bad_header();  // an scrypt stanza must be alone
+  if (scrypt) {
+    if (keys.passphrase == nullptr) return no_match();
+    return unwrap_scrypt(h.stanzas[0], *keys.passphrase);
+  }
   SecretBytes scratch(64);
   SecretBytes file_key(kFileKeyBytes);
   for (const Stanza& s : h.stanzas) {
@@ -326,7 +410,7 @@ Result<SecretBytes> unwrap_file_key(const Header& h, std::span<const AgeIdentity
     if (!share || share->size() != 32 || s.body.size() != kFileKeyBytes + kTag) {
       return bad_header();
     }
-    for (const AgeIdentity& id : identities) {
+    for (const AgeIdentity& id : keys.identities) {
       // One guarded scratch area for the shared secret and the wrapping key.
       if (crypto_scalarmult(scratch.data(), id.secret.data(), share->data()) != 0) {
         return bad_header();  // all-zero shared secret: a low-order share
@@ -343,14 +427,13 @@ Result<SecretBytes> unwrap_file_key(const Header& h, std::span<const AgeIdentity
       }
     }
   }
-  return Status::error(ErrorKind::kWrongPassphrase,
-                       "no identity matches any recipient of this file");
+  return no_match();
 }
 
-Result<SecretBytes> decrypt_binary(std::string_view file, std::span<const AgeIdentity> identities) {
+Result<SecretBytes> decrypt_binary(std::string_view file, const AgeKeys& keys) {
   std::optional<Header> h = parse_header(file);
   if (!h) return bad_header();
-  Result<SecretBytes> file_key = unwrap_file_key(*h, identities);
+  Result<SecretBytes> file_key = unwrap_file_key(*h, keys);
   if (!file_key.is_ok()) return file_key.status();
   const Bytes mac = hmac(header_mac_key(*file_key), h->mac_input);
   if (sodium_memcmp(mac.data(), h->mac.data(), mac.size()) != 0) {
@@ -386,14 +469,14 @@ Result<SecretBytes> decrypt_binary(std::string_view file, std::span<const AgeIde
 
 }  // namespace
 
-Result<SecretBytes> age_decrypt(std::string_view file, std::span<const AgeIdentity> identities) {
+Result<SecretBytes> age_decrypt(std::string_view file, const AgeKeys& keys) {
   const std::size_t start = file.find_first_not_of(" \t\r\n");
   if (start == std::string_view::npos || file.substr(start, 5) != "-----") {
-    return decrypt_binary(file, identities);
+    return decrypt_binary(file, keys);
   }
   std::optional<std::string> binary = age_dearmor(file);
   if (!binary) return invalid_input("malformed ASCII armor");
-  return decrypt_binary(*binary, identities);  // once: armor inside armor is a header error
+  return decrypt_binary(*binary, keys);  // once: armor inside armor is a header error
 }
 
 }  // namespace tend::crypto

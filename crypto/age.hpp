@@ -1,5 +1,6 @@
 // age v1 (C2SP age) with X25519 recipients: encryption to one or more
-// `age1...` recipients, decryption with `AGE-SECRET-KEY-1...` identities.
+// `age1...` recipients, decryption with `AGE-SECRET-KEY-1...` identities; and
+// the scrypt recipient: encryption and decryption with a passphrase.
 //
 // Encryption streams: AgeWriter takes plaintext in any pieces and emits the
 // header, then each 64 KiB chunk as soon as it is full, so a payload is never
@@ -48,11 +49,19 @@ SecretBytes hkdf_sha256(std::span<const std::uint8_t> ikm, std::span<const std::
 
 constexpr std::size_t kAgeChunk = std::size_t{64} * 1024;
 
+// scrypt work factors (log2 N, r = 8, p = 1): age encrypts with 18 (256 MiB,
+// about a second) and refuses to decrypt above 22 (4 GiB); so does tend.
+constexpr int kAgeScryptWorkFactor = 18;
+constexpr int kAgeMaxScryptWorkFactor = 22;
+
 class AgeWriter {
  public:
   using Sink = std::function<Status(std::span<const std::uint8_t>)>;
   // Writes the header for `recipients` to `sink` at once. REQUIRES: recipients non-empty.
   AgeWriter(std::span<const X25519Key> recipients, Sink sink);
+  // A passphrase-encrypted file: one scrypt stanza. REQUIRES: 1 <= work_factor
+  // <= kAgeMaxScryptWorkFactor and a non-empty passphrase.
+  AgeWriter(const SecretBytes& passphrase, int work_factor, Sink sink);
   ~AgeWriter();
   AgeWriter(const AgeWriter&) = delete;
   AgeWriter& operator=(const AgeWriter&) = delete;
@@ -65,6 +74,8 @@ class AgeWriter {
   Status finish();
 
  private:
+  // Writes the header (version line, `stanzas`, MAC) and the payload nonce.
+  void start(std::string_view stanzas, const SecretBytes& file_key);
   Status flush_chunk(bool last);
   Sink sink_;
   SecretBytes payload_key_;
@@ -73,12 +84,24 @@ class AgeWriter {
   Status status_;
 };
 
+// What may open a file: X25519 identities, a passphrase, or both.
+struct AgeKeys {
+  std::span<const AgeIdentity> identities;
+  const SecretBytes* passphrase = nullptr;
+};
+
 // Decrypts a binary or an ASCII-armored (`age -a`) file into guarded memory.
 // Armor is unwrapped once: armor inside armor is refused, as age refuses it.
+// An scrypt stanza must be the header's only stanza, with a 16-byte salt and a
+// canonical decimal work factor of at most kAgeMaxScryptWorkFactor.
 // Fails with kInvalidInput ("malformed age header", "malformed ASCII armor"),
 // kWrongPassphrase ("no identity matches any recipient of this file"), or
 // kCorrupt (the header MAC, or a payload truncated, extended or changed).
-Result<SecretBytes> age_decrypt(std::string_view file, std::span<const AgeIdentity> identities);
+Result<SecretBytes> age_decrypt(std::string_view file, const AgeKeys& keys);
+inline Result<SecretBytes> age_decrypt(std::string_view file,
+                                       std::span<const AgeIdentity> identities) {
+  return age_decrypt(file, AgeKeys{identities, nullptr});
+}
 
 // The binary file inside strict ASCII armor ("AGE ENCRYPTED FILE", RFC 7468
 // §3 strict: 64-column padded canonical base64, LF or CRLF, whitespace only

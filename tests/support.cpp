@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -163,6 +165,58 @@ ProcResult run_process(const std::vector<std::string>& argv,
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   r.out = read_file(out_path);
   r.err = read_file(err_path);
+  return r;
+}
+
+ProcResult run_on_terminal(const std::vector<std::string>& argv,
+                           const std::map<std::string, std::string>& env,
+                           std::vector<std::string> answers) {
+  std::map<std::string, std::string> full = {
+      {"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"TZ", "UTC0"}, {"TERM", "dumb"}};
+  for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TMPDIR"}) {
+    if (const char* v = std::getenv(keep)) full[keep] = v;
+  }
+  for (const auto& [k, v] : env) full[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
+  std::vector<char*> cargv, cenv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (const auto& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) {
+    ::execvpe(cargv[0], cargv.data(), cenv.data());
+    ::_exit(127);
+  }
+  ProcResult r;
+  std::size_t answered_at = 0;  // output up to here has had its prompt answered
+  std::size_t next = 0;
+  for (;;) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 30000) <= 0) {  // 30 s of silence: it is stuck
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    char buf[4096];
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has closed the terminal
+    r.out.append(buf, static_cast<std::size_t>(n));
+    const auto prompt = r.out.rfind(": ");
+    if (prompt != std::string::npos && prompt + 2 == r.out.size() && prompt >= answered_at &&
+        next < answers.size()) {
+      const std::string line = answers[next++] + "\n";
+      if (::write(master, line.data(), line.size()) != static_cast<ssize_t>(line.size())) break;
+      answered_at = r.out.size();
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(master);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   return r;
 }
 

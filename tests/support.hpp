@@ -74,6 +74,14 @@ ProcResult run_process(const std::vector<std::string>& argv,
                        const std::string& stdin_data = "",
                        std::optional<int> kill_after_ms = std::nullopt);
 
+// Runs a program on a new pseudo-terminal (its controlling terminal, and its
+// stdin, stdout and stderr), as a person at a terminal would: whenever it
+// prints a prompt ending in ": " it is answered with the next of `answers`.
+// `out` is everything the terminal showed.
+ProcResult run_on_terminal(const std::vector<std::string>& argv,
+                           const std::map<std::string, std::string>& env,
+                           std::vector<std::string> answers);
+
 void write_file(const std::string& path, const std::string& data);
 std::string read_file(const std::string& path);
 

@@ -154,6 +154,40 @@ TEST_CASE("tend opens files made by age -e and signed by minisign -S", "[process
             .code == 65);
 }
 
+TEST_CASE("age -d opens tend's passphrase files, and tend opens age -p's",
+          "[process][interop][scrypt]") {
+  test::TempDir dir;
+  const crypto::SecretBytes pass = test::secret("a long takeout passphrase");
+  const std::string plain(crypto::kAgeChunk * 2 + 17, 't');
+  std::string file;
+  crypto::AgeWriter w(pass, crypto::kAgeScryptWorkFactor, [&](std::span<const std::uint8_t> b) {
+    file.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return Status::ok();
+  });
+  REQUIRE(w.write(plain).is_ok());
+  REQUIRE(w.finish().is_ok());
+  test::write_file(dir / "t.age", file);
+  test::ProcResult d = test::run_on_terminal({"age", "-d", "-o", dir / "t.out", dir / "t.age"}, {},
+                                             {"a long takeout passphrase"});
+  INFO(d.out);
+  REQUIRE(d.code == 0);
+  CHECK(test::read_file(dir / "t.out") == plain);
+  test::ProcResult wrong = test::run_on_terminal({"age", "-d", "-o", dir / "w.out", dir / "t.age"},
+                                                 {}, {"not the passphrase"});
+  CHECK(wrong.code != 0);
+
+  test::write_file(dir / "p.txt", plain);
+  test::ProcResult e =
+      test::run_on_terminal({"age", "-p", "-o", dir / "p.age", dir / "p.txt"}, {},
+                            {"a long takeout passphrase", "a long takeout passphrase"});
+  INFO(e.out);
+  REQUIRE(e.code == 0);
+  Result<crypto::SecretBytes> opened =
+      crypto::age_decrypt(test::read_file(dir / "p.age"), crypto::AgeKeys{{}, &pass});
+  REQUIRE(opened.is_ok());
+  CHECK(std::string(reinterpret_cast<const char*>(opened->data()), opened->size()) == plain);
+}
+
 TEST_CASE("receipts verify with minisign, and audit verify --bundle proves an export's bundle",
           "[process][interop][audit]") {
   Interop f;

@@ -231,3 +231,44 @@ TEST_CASE("a header with more stanzas than any sender needs is refused before an
   many.push_back(id.public_key);
   CHECK(age_outcome(age_decrypt(encrypt("x", many), std::span(&id, 1))) == "header failure");
 }
+
+TEST_CASE("a passphrase file (age's scrypt recipient) opens with its passphrase and no other",
+          "[crypto][age][scrypt]") {
+  const SecretBytes pass = SecretBytes::from(as_bytes(std::string_view("correct horse")));
+  const std::string plain(kAgeChunk + 5, 'p');
+  std::string file;
+  AgeWriter w(pass, 10, [&](std::span<const std::uint8_t> b) {
+    file.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return tend::Status::ok();
+  });
+  REQUIRE(w.write(plain).is_ok());
+  REQUIRE(w.finish().is_ok());
+  // One stanza: "-> scrypt SALT 10", a 16-byte salt in unpadded base64.
+  const std::string stanza = file.substr(22, file.find('\n', 22) - 22);
+  REQUIRE(stanza.size() == std::string("-> scrypt ").size() + 22 + 3);
+  CHECK(stanza.rfind("-> scrypt ", 0) == 0);
+  CHECK(stanza.substr(stanza.size() - 3) == " 10");
+
+  tend::Result<SecretBytes> r = age_decrypt(file, AgeKeys{{}, &pass});
+  REQUIRE(r.is_ok());
+  CHECK(std::string(reinterpret_cast<const char*>(r->data()), r->size()) == plain);
+
+  const SecretBytes wrong = SecretBytes::from(as_bytes(std::string_view("correct horse ")));
+  CHECK(age_outcome(age_decrypt(file, AgeKeys{{}, &wrong})) == "no match");
+  const AgeIdentity id = generate_age_identity();
+  CHECK(age_outcome(age_decrypt(file, std::span<const AgeIdentity>(&id, 1))) == "no match");
+  // A passphrase does not open an X25519 file.
+  const std::string x = encrypt("x", std::span<const X25519Key>(&id.public_key, 1));
+  CHECK(age_outcome(age_decrypt(x, AgeKeys{{}, &pass})) == "no match");
+
+  // The writer refuses what age would refuse to read, or could not derive.
+  for (int factor : {0, kAgeMaxScryptWorkFactor + 1}) {
+    bool wrote = false;
+    AgeWriter bad(pass, factor, [&](std::span<const std::uint8_t>) {
+      wrote = true;
+      return tend::Status::ok();
+    });
+    CHECK_FALSE(bad.finish().is_ok());
+    CHECK_FALSE(wrote);
+  }
+}
