@@ -150,6 +150,7 @@ void render_verify(const Verified& v, Printer& p) {
     }
     if (r.trusted_size) j["trusted_size"] = *r.trusted_size;
     j["consent"] = {{"grants", r.grants}, {"exports", r.exports}, {"refusals", r.refusals}};
+    j["takeouts"] = r.takeouts;
     if (r.bundle_seq) j["bundle_seq"] = *r.bundle_seq;
     if (!r.ok) j["error"] = r.failure;
     if (r.bad_seq) j["bad_seq"] = *r.bad_seq;
@@ -170,6 +171,11 @@ void render_verify(const Verified& v, Printer& p) {
         "limit), {} refusal{}\n",
         r.grants, r.grants == 1 ? "" : "s", r.exports, r.exports == 1 ? "" : "s", r.refusals,
         r.refusals == 1 ? "" : "s");
+    if (r.takeouts > 0) {
+      o += fmt::format(
+          "  takeouts  {} (the owner's own copies of their data: not exports, under no grant)\n",
+          r.takeouts);
+    }
     if (r.bundle_seq) {
       o += fmt::format("  bundle    is the ciphertext of the export at entry {}\n", *r.bundle_seq);
     }

@@ -100,6 +100,10 @@ struct Action {
   std::function<Result<Step>(const Invocation&)> parse;
 };
 
+// "tend: writing 41%" on standard error, rewritten in place, when it is a
+// terminal; nullptr otherwise.
+ProgressFn progress_line(Io& io);
+
 template <typename Request>
 using ParseFn = Result<Request> (*)(const Invocation&);
 template <typename Outcome>
@@ -197,6 +201,7 @@ void report(boost::program_options::options_description&);
 void import_daylio(boost::program_options::options_description&);
 void import_activitywatch(boost::program_options::options_description&);
 void import_jrnl(boost::program_options::options_description&);
+void takeout(boost::program_options::options_description&);
 void app_log(boost::program_options::options_description&);
 void app_list(boost::program_options::options_description&);
 void grant_add(boost::program_options::options_description&);
@@ -232,6 +237,7 @@ Action report();
 Action import_daylio();
 Action import_activitywatch();
 Action import_jrnl();
+Action takeout();
 Action app_log();
 Action app_list();
 Action app_rm();

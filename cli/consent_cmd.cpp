@@ -24,28 +24,7 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 }
 
 Json grant_json(const Grant& g, std::int64_t now, const Printer& p) {
-  Json j = {{"id", g.id},
-            {"state", kGrantStateNames.name(g.state(now))},
-            {"recipient", g.recipient},
-            {"recipient_keys", g.recipient_keys},
-            {"purpose", g.purpose},
-            {"purpose_category", kPurposeCategoryNames.name(g.purpose_category)},
-            {"categories", category_names(g.categories)},
-            {"granularity", kGranularityNames.name(g.granularity)},
-            {"max_exports", g.max_exports ? Json(*g.max_exports) : Json(nullptr)},
-            {"exports", g.exports},
-            {"revoke_reason", g.revoke_reason ? Json(*g.revoke_reason) : Json(nullptr)},
-            {"receipt_id", g.receipt_id}};
-  auto time = [&](const char* name, std::optional<std::int64_t> t) {
-    j[name] = t ? Json(p.iso(*t)) : Json(nullptr);
-    j[std::string(name) + "_unix"] = t ? Json(*t) : Json(nullptr);
-  };
-  time("from", g.from);
-  time("until", g.until);
-  time("created", g.created);
-  time("expires", g.expires);
-  time("revoked_at", g.revoked_at);
-  return j;
+  return grant_json(g, now, [&p](std::int64_t t) { return p.iso(t); });
 }
 
 std::string grant_text(const Grant& g, std::int64_t now, const Printer& p) {

@@ -16,34 +16,6 @@ namespace po = boost::program_options;
 namespace tend::cli {
 namespace {
 
-// "tend: reading 41%" on standard error, rewritten in place, when it is a terminal.
-ProgressFn progress_line(Io& io) {
-  if (!io.err_is_terminal || io.err == nullptr) return nullptr;
-  struct Last {
-    std::string stage;
-    std::uint64_t percent = 101;
-  };
-  auto last = std::make_shared<Last>();
-  return [&io, last](std::string_view stage, std::uint64_t done, std::uint64_t total) {
-    const std::uint64_t percent =
-        total == 0 ? (done >> 20) : std::min<std::uint64_t>(done * 100 / total, 100);
-    if (stage == last->stage && percent == last->percent) return;
-    last->stage = std::string(stage);
-    last->percent = percent;
-    if (total != 0 && done >= total) {
-      *io.err << "\r\x1b[K" << std::flush;  // done: the line goes
-      return;
-    }
-    if (total == 0) {  // a pipe: how much so far
-      *io.err << fmt::format("\rtend: {} {:.1f} MiB\x1b[K", stage,
-                             static_cast<double>(done) / (1 << 20))
-              << std::flush;
-      return;
-    }
-    *io.err << fmt::format("\rtend: {} {}%\x1b[K", stage, percent) << std::flush;
-  };
-}
-
 Result<ImportRequest> finish_parse(const Invocation& in, Result<ImportBatch> batch,
                                    ProgressFn progress) {
   if (!batch.is_ok()) {

@@ -16,7 +16,7 @@ constexpr std::string_view kKinds[] = {
     kind::kVaultCreated,   kind::kPassphraseChanged, kind::kRecovered,       kind::kKeyRotated,
     kind::kEntriesDeleted, kind::kEntriesShared,     kind::kImportCompleted, kind::kGrantCreated,
     kind::kGrantRevoked,   kind::kReceiptIssued,     kind::kExportCreated,   kind::kExportRefused,
-    kind::kReportWritten,
+    kind::kReportWritten,  kind::kTakeoutCreated,
 };
 
 }  // namespace
@@ -61,6 +61,11 @@ Result<std::int64_t> AuditLog::append(crypto::MerkleFrontier& f, std::string_vie
                                       const Json& meta, std::int64_t time) {
   const auto seq = static_cast<std::int64_t>(f.size());
   const std::string bytes = make_entry(seq, time, kind, meta);
+  // The verifier reads only what the canonical form allows (no booleans, no
+  // fractions): an entry it would call damaged is never written.
+  if (const EntryHead head = scan_entry(bytes); !head.error.empty()) {
+    return invalid_input(fmt::format("a {} entry would not be canonical: {}", kind, head.error));
+  }
   f.append(crypto::leaf_hash(crypto::as_bytes(bytes)));
 
   Result<Statement> ins = db_->prepare("INSERT INTO audit_entry (seq, bytes) VALUES (?, ?);");

@@ -227,7 +227,11 @@ Outcome check_entries(const AuditPackage& p, const CheckpointRoots& roots,
   r.grants = replay.grants();
   r.exports = replay.exports();
   r.refusals = replay.refusals();
-  if (options.bundle_sha256) r.bundle_seq = replay.export_with_sha256(*options.bundle_sha256);
+  r.takeouts = replay.takeouts();
+  if (options.bundle_sha256) {
+    r.bundle_seq = replay.export_with_sha256(*options.bundle_sha256);
+    r.bundle_takeout_seq = replay.takeout_with_sha256(*options.bundle_sha256);
+  }
   return std::nullopt;
 }
 
@@ -355,6 +359,12 @@ Result<VerifyReport> verify_package(std::string_view bytes, const VerifyOptions&
     Result<Outcome> o = check_trusted(*options.trusted_checkpoint, *key, p, leaves, r);
     if (!o.is_ok()) return o.status();
     if (*o) return **o;
+  }
+  if (options.bundle_sha256 && !r.bundle_seq && r.bundle_takeout_seq) {
+    return failed(r,
+                  fmt::format("the file is the takeout at entry {}: the owner's own copy of their "
+                              "data, not an export under a grant",
+                              *r.bundle_takeout_seq));
   }
   if (options.bundle_sha256 && !r.bundle_seq) {
     return failed(r, "the bundle is not the ciphertext of any export in this log");

@@ -48,7 +48,9 @@ struct VerifyReport {
   bool trust_on_first_use = false;  // no --key: the package's own key was used
   std::optional<std::uint64_t> trusted_size;
   std::size_t grants = 0, exports = 0, refusals = 0;  // consent replay
-  std::optional<std::int64_t> bundle_seq;             // the export.created entry the bundle matches
+  std::size_t takeouts = 0;                // the owner's own copies (takeout.created): not exports
+  std::optional<std::int64_t> bundle_seq;  // the export.created entry the bundle matches
+  std::optional<std::int64_t> bundle_takeout_seq;  // or the takeout.created entry it matches
   // On failure: what failed, and the first bad sequence number where one can be named.
   std::string failure;
   std::optional<std::int64_t> bad_seq;

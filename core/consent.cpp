@@ -155,6 +155,32 @@ std::string recipient_fingerprint(const std::string& age_recipient) {
   return crypto::to_hex(crypto::sha256(crypto::as_bytes(age_recipient))).substr(0, 16);
 }
 
+Json grant_json(const Grant& g, std::int64_t now,
+                const std::function<std::string(std::int64_t)>& iso) {
+  Json j = {{"id", g.id},
+            {"state", kGrantStateNames.name(g.state(now))},
+            {"recipient", g.recipient},
+            {"recipient_keys", g.recipient_keys},
+            {"purpose", g.purpose},
+            {"purpose_category", kPurposeCategoryNames.name(g.purpose_category)},
+            {"categories", category_names(g.categories)},
+            {"granularity", kGranularityNames.name(g.granularity)},
+            {"max_exports", g.max_exports ? Json(*g.max_exports) : Json(nullptr)},
+            {"exports", g.exports},
+            {"revoke_reason", g.revoke_reason ? Json(*g.revoke_reason) : Json(nullptr)},
+            {"receipt_id", g.receipt_id}};
+  auto time = [&](const char* name, std::optional<std::int64_t> t) {
+    j[name] = t ? Json(iso(*t)) : Json(nullptr);
+    j[std::string(name) + "_unix"] = t ? Json(*t) : Json(nullptr);
+  };
+  time("from", g.from);
+  time("until", g.until);
+  time("created", g.created);
+  time("expires", g.expires);
+  time("revoked_at", g.revoked_at);
+  return j;
+}
+
 Json grant_terms(const Grant& g) {
   Json fps = Json::array();
   for (const std::string& k : g.recipient_keys) fps.push_back(recipient_fingerprint(k));

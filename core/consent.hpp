@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -76,6 +77,11 @@ struct Grant {
   bool has(Category category) const;
   GrantState state(std::int64_t now) const;
 };
+
+// A grant as `tend grant show --json` gives it (docs/cli.md): its state at
+// `now`, every time as "name" by `iso` and "name_unix".
+Json grant_json(const Grant& g, std::int64_t now,
+                const std::function<std::string(std::int64_t)>& iso);
 
 // The terms as they enter the audit log (no revocation reason, no count).
 Json grant_terms(const Grant& g);

@@ -90,7 +90,7 @@ std::string term_mismatch(const Json& exported, const Json& granted, std::string
 bool is_consent_kind(std::string_view kind) {
   return kind == kind::kGrantCreated || kind == kind::kGrantRevoked ||
          kind == kind::kReceiptIssued || kind == kind::kExportCreated ||
-         kind == kind::kExportRefused;
+         kind == kind::kExportRefused || kind == kind::kTakeoutCreated;
 }
 
 const LoggedGrant* ConsentReplay::grant(const std::string& id) const {
@@ -199,10 +199,30 @@ std::string ConsentReplay::export_created(std::int64_t seq, std::int64_t time, c
   return {};
 }
 
+std::optional<std::int64_t> ConsentReplay::takeout_with_sha256(const std::string& sha256) const {
+  auto it = takeouts_by_sha256_.find(sha256);
+  if (it == takeouts_by_sha256_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::string ConsentReplay::apply(std::int64_t seq, std::int64_t time, std::string_view kind,
                                  const Json& m) {
   if (kind == kind::kGrantCreated) return grant_created(seq, time, m);
   if (kind == kind::kExportCreated) return export_created(seq, time, m);
+  if (kind == kind::kTakeoutCreated) {
+    // Not an export: no grant, no recipient, never counted against one.
+    const auto sha = get_string(m, "sha256");
+    const auto protection = get_string(m, "protection");
+    const bool plaintext = protection == "none";
+    if (!check_members(m, {"rows", "protection", "csv_files"}, {"sha256"}).empty() || !protection ||
+        (*protection != "age_recipients" && *protection != "age_passphrase" && !plaintext) ||
+        m.contains("sha256") == plaintext || (sha && sha->size() != 64) || !m["rows"].is_object() ||
+        !m["csv_files"].is_number_integer()) {
+      return "a takeout.created entry is malformed";
+    }
+    if (!sha || !takeouts_by_sha256_.emplace(*sha, seq).second) ++takeouts_unnamed_;
+    return {};
+  }
   if (kind == kind::kExportRefused) {
     ++refusals_;
     const auto reason = get_string(m, "reason");

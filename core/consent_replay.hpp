@@ -48,6 +48,9 @@ class ConsentReplay {
   std::size_t grants() const { return grants_.size(); }
   std::size_t exports() const { return export_count_; }
   std::size_t refusals() const { return refusals_; }
+  // takeout.created entries: the owner's own copies, under no grant.
+  std::size_t takeouts() const { return takeouts_by_sha256_.size() + takeouts_unnamed_; }
+  std::optional<std::int64_t> takeout_with_sha256(const std::string& sha256) const;
 
  private:
   std::string grant_created(std::int64_t seq, std::int64_t time, const Json& meta);
@@ -57,6 +60,8 @@ class ConsentReplay {
   std::map<std::string, std::int64_t> exports_by_sha256_;
   std::size_t export_count_ = 0;
   std::size_t refusals_ = 0;
+  std::map<std::string, std::int64_t> takeouts_by_sha256_;
+  std::size_t takeouts_unnamed_ = 0;  // plaintext ones (no digest is logged)
 };
 
 }  // namespace tend

@@ -22,13 +22,9 @@
 #include "core/app_use.hpp"
 #include "core/mood.hpp"
 #include "core/vault.hpp"
+#include "core/vault_ops.hpp"
 
 namespace tend {
-
-// Called now and then while a long import runs: `done` of `total` bytes read
-// ("reading") or rows written ("writing").
-using ProgressFn =
-    std::function<void(std::string_view stage, std::uint64_t done, std::uint64_t total)>;
 
 struct ImportedMood {
   MoodEntry entry;  // validated (validate_mood)

@@ -324,16 +324,10 @@ class DaylioReader {
         list += (list.empty() ? "" : ", ") + quote(l);
         map += fmt::format("{}{}=N", map.empty() ? "" : ",", display(l));
       }
-      // Quoted for the shell when a label needs it.
-      if (map.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-                                "=,._-+") != std::string::npos) {
-        std::string quoted = "'";
-        for (char c : map) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-        map = quoted + "'";
-      }
-      return invalid_input(fmt::format("{} mood label{} with no score: {}", unmapped_.size(),
-                                       unmapped_.size() == 1 ? "" : "s", list),
-                           fmt::format("give each a score from 1 to 10: --mood-map {}", map));
+      return invalid_input(
+          fmt::format("{} mood label{} with no score: {}", unmapped_.size(),
+                      unmapped_.size() == 1 ? "" : "s", list),
+          fmt::format("give each a score from 1 to 10: --mood-map {}", shell_word(map)));
     }
     sort_moods(batch_.moods);
     return std::move(batch_);

@@ -36,6 +36,10 @@ enum class Newlines { kEscape = 0, kKeep = 1 };
 // and tabs stay as they are. Everything else is unchanged.
 std::string display(std::string_view text, Newlines newlines = Newlines::kEscape);
 
+// `text` as one word a POSIX shell reads back unchanged: as is when it is made
+// of safe characters only, else in single quotes (for hints users paste).
+std::string shell_word(std::string_view text);
+
 // `text` case-folded and in NFC (Unicode full case folding, by utf8proc), so
 // that folded strings compare as a case-insensitive search expects: "Über" and
 // "über", "MÜDE" and "müde", "ΟΔΟΣ" and "οδος" (final sigma folds to sigma),

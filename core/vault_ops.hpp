@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.hpp"
@@ -23,6 +24,12 @@ namespace tend {
 
 // Asks for (or reads) a secret when called.
 using SecretSource = std::function<Result<crypto::SecretBytes>()>;
+
+// Called now and then while a long command runs (an import, a takeout): `done` of `total` bytes
+// read
+// ("reading") or rows written ("writing").
+using ProgressFn =
+    std::function<void(std::string_view stage, std::uint64_t done, std::uint64_t total)>;
 
 // The KDF cost of a profile by name: interactive, moderate or sensitive.
 std::optional<crypto::KdfParams> kdf_profile(std::string_view name);

@@ -240,7 +240,9 @@ TEST_CASE("errors never repeat a positional argument or option value that may be
                                        "recovery-key-file",
                                        "signer",
                                        "html",
-                                       "instrument"};
+                                       "instrument",
+                                       "csv",
+                                       "takeout-passphrase-file"};
   const std::set<std::string> path_positionals = {"audit verify", "bundle open", "import daylio",
                                                   "import activitywatch", "import jrnl"};
   int errors = 0;

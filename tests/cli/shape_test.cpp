@@ -272,6 +272,7 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
       {"import daylio", {"import", "daylio", f.dir / "daylio.csv"}},
       {"import activitywatch", {"import", "activitywatch", f.dir / "aw.json", "--all-apps"}},
       {"import jrnl", {"import", "jrnl", f.dir / "jrnl.json", "--score", "6"}},
+      {"takeout", {"takeout", "-o", f.dir / "takeout.json", "--plaintext"}},
       {"grant show", {"grant", "show", grant}},
       {"grant list", {"grant", "list"}},
       {"grant receipt", {"grant", "receipt", grant, "-o", f.dir / "r.json"}},
