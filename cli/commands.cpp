@@ -253,7 +253,7 @@ std::span<const Command> commands() {
        actions::grant_receipt(),
        {}},
       {"export",
-       "--grant ID (-o FILE | --preview)",
+       "--grant ID (-o FILE [--format json|csv] | --preview)",
        "age-encrypted, signed bundle: only what the grant allows",
        "Consent and export",
        0,

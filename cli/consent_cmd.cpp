@@ -255,6 +255,7 @@ void render_receipt(const IssuedReceipt& r, Printer& p) {
 struct ExportCommand {
   std::string grant_id;
   std::optional<std::string> path;  // nullopt: --preview
+  ExportFormat format = ExportFormat::kJson;
 };
 
 Result<ExportCommand> parse_export(const Invocation& in) {
@@ -272,7 +273,15 @@ Result<ExportCommand> parse_export(const Invocation& in) {
         "them",
         "give a file name: the signature goes to FILE.minisig");
   }
-  return ExportCommand{*id, *out};
+  ExportFormat format = ExportFormat::kJson;
+  if (auto f = in.opt<std::string>("format")) {
+    if (*f == "csv") {
+      format = ExportFormat::kCsv;
+    } else if (*f != "json") {
+      return usage_error(fmt::format("--format {}: give json or csv", display(*f)));
+    }
+  }
+  return ExportCommand{*id, *out, format};
 }
 
 void render_preview(const ExportPreview& r, Printer& p) {
@@ -328,22 +337,23 @@ void render_export(const ExportOutcome& r, Printer& p) {
 }
 
 Action export_action() {
-  return {Needs::kUnlocked, [](const Invocation& in) -> Result<Step> {
-            Result<ExportCommand> c = parse_export(in);
-            if (!c.is_ok()) return c.status();
-            return Step([c = std::move(c).value()](Session& s, Printer& p) -> Status {
-              if (!c.path) {
-                Result<ExportPreview> r = export_preview(*s.vault, {c.grant_id}, s.now);
-                if (!r.is_ok()) return r.status();
-                render_preview(*r, p);
-                return Status::ok();
-              }
-              Result<ExportOutcome> r = export_bundle(*s.vault, {c.grant_id, *c.path}, s.now);
-              if (!r.is_ok()) return r.status();
-              render_export(*r, p);
-              return Status::ok();
-            });
-          }};
+  return {
+      Needs::kUnlocked, [](const Invocation& in) -> Result<Step> {
+        Result<ExportCommand> c = parse_export(in);
+        if (!c.is_ok()) return c.status();
+        return Step([c = std::move(c).value()](Session& s, Printer& p) -> Status {
+          if (!c.path) {
+            Result<ExportPreview> r = export_preview(*s.vault, {c.grant_id}, s.now);
+            if (!r.is_ok()) return r.status();
+            render_preview(*r, p);
+            return Status::ok();
+          }
+          Result<ExportOutcome> r = export_bundle(*s.vault, {c.grant_id, *c.path, c.format}, s.now);
+          if (!r.is_ok()) return r.status();
+          render_export(*r, p);
+          return Status::ok();
+        });
+      }};
 }
 
 // ---- bundle open
@@ -362,6 +372,16 @@ void render_bundle(const OpenedBundle& b, Printer& p) {
     p.warn(
         "the signature was not checked (no --signer): give the sender's minisign key to know "
         "who made this bundle");
+  }
+  if (b.tar) {
+    p.note("a CSV export: a tar of export.json and one CSV file per category");
+    p.out().write(reinterpret_cast<const char*>(b.payload.data()),
+                  static_cast<std::streamsize>(b.payload.size()));
+    return;
+  }
+  if (b.export_version) {
+    p.note(fmt::format("a tend export, payload version {} (docs/export-format.md)",
+                       *b.export_version));
   }
   write_indented_json(as_text(b.payload), p.out());
 }
@@ -409,7 +429,9 @@ void export_(po::options_description& d) {
                   "the grant that allows this export")(
       "output,o", po::value<std::string>()->value_name("FILE"),
       "the age-encrypted bundle to write (and FILE.minisig)")(
-      "preview", po::bool_switch(), "show what would be sent; send and write nothing");
+      "preview", po::bool_switch(), "show what would be sent; send and write nothing")(
+      "format", po::value<std::string>()->value_name("F"),
+      "json (the default), or csv: a tar of one CSV file per category, inside the bundle");
 }
 
 void bundle_open(po::options_description& d) {

@@ -39,7 +39,7 @@ inline constexpr std::string_view kGrantRevoked = "grant.revoked";
 inline constexpr std::string_view kReceiptIssued = "receipt.issued";
 inline constexpr std::string_view kExportCreated = "export.created";
 inline constexpr std::string_view kExportRefused = "export.refused";
-inline constexpr std::string_view kReportWritten = "report.written";  // a plaintext HTML report
+inline constexpr std::string_view kReportWritten = "report.written";    // a plaintext HTML report
 inline constexpr std::string_view kTakeoutCreated = "takeout.created";  // the owner's own copy
 }  // namespace kind
 bool is_known_kind(std::string_view k);

@@ -79,8 +79,27 @@ Result<OpenedBundle> bundle_open(const BundleRequest& request) {
     return invalid_input(fmt::format("cannot open the bundle: {}", plain.status().message()));
   }
   out.payload = std::move(plain).value();
-  Status s = check_json(crypto::as_text(out.payload), "the bundle's payload");
+  const std::string_view text = crypto::as_text(out.payload);
+  if (text.size() >= 1024 && text.size() % 512 == 0 &&
+      text.substr(257, 6) == std::string_view("ustar\0", 6)) {
+    out.tar = true;  // docs/export-format.md, "CSV": handed to tar as it is
+    return out;
+  }
+  JsonHead head;
+  Status s = check_json(crypto::as_text(out.payload), "the bundle's payload", &head);
   if (!s.is_ok()) return s;
+  if (head.format == "tend-export") {
+    if (!head.version || *head.version < kMinExportVersion || *head.version > kMaxExportVersion) {
+      return Status::error(
+          ErrorKind::kUnsupported,
+          head.version ? fmt::format("the bundle is a tend export of version {}; this tend reads "
+                                     "versions {} to {}",
+                                     *head.version, kMinExportVersion, kMaxExportVersion)
+                       : "the bundle is a tend export without a version",
+          "a newer tend reads it; so does age -d, which does not look inside");
+    }
+    out.export_version = head.version;
+  }
   return out;
 }
 

@@ -28,11 +28,21 @@ struct OpenedBundle {
   // The signature's trusted comment when a signer was given and it verified;
   // nullopt when no signature was checked.
   std::optional<std::string> signature_comment;
+  // The payload's "version" when it is a tend export ("format": "tend-export").
+  std::optional<std::int64_t> export_version;
+  // A CSV export (tend export --format csv): the payload is a ustar archive,
+  // not JSON; it is passed on as it is.
+  bool tar = false;
 };
+
+// The export payload versions this tend reads (docs/export-format.md).
+inline constexpr std::int64_t kMinExportVersion = 1;
+inline constexpr std::int64_t kMaxExportVersion = 2;
 
 // kVerifyFailed if the signature is another key's or does not verify;
 // kWrongPassphrase if the bundle was not encrypted to these identities;
-// kInvalidInput if any file is malformed; kNotFound if one is missing.
+// kInvalidInput if any file is malformed; kNotFound if one is missing;
+// kUnsupported for a tend export payload of a version this tend does not read.
 Result<OpenedBundle> bundle_open(const BundleRequest& request);
 
 }  // namespace tend

@@ -148,9 +148,12 @@ std::string ConsentReplay::export_created(std::int64_t seq, std::int64_t time, c
   if (std::string why = check_members(m,
                                       {"grant", "recipients", "purpose", "purpose_category",
                                        "categories", "granularity", "rows", "sha256", "exports"},
-                                      {"from", "until"});
+                                      {"from", "until", "format"});
       !why.empty()) {
     return "an export.created entry is incomplete: " + why;
+  }
+  if (m.contains("format") && get_string(m, "format") != "csv") {
+    return "an export.created entry has an unknown format";
   }
   ++export_count_;
   const auto id = get_string(m, "grant");

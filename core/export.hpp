@@ -19,9 +19,13 @@
 
 namespace tend {
 
+// The payload's form: one JSON document, or a tar of CSV files (docs/export-format.md).
+enum class ExportFormat { kJson = 1, kCsv = 2 };
+
 struct ExportRequest {
   std::string grant_id;
   std::string path;  // FILE; its signature goes to FILE.minisig
+  ExportFormat format = ExportFormat::kJson;
 };
 struct ExportOutcome {  // NOLINT(bugprone-exception-escape)
   Grant grant;          // with this export counted

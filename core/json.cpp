@@ -80,21 +80,36 @@ class DomBuilder final : public nlohmann::json_sax<Json> {  // NOLINT(bugprone-e
   string_t key_;
 };
 
-// Checks syntax and depth only.
+// Checks syntax and depth, noting the top level's "format" and "version".
 class Checker final : public nlohmann::json_sax<Json> {
  public:
   bool too_deep = false;
   std::size_t error_byte = 0;
+  JsonHead head;
 
   bool null() override { return true; }
   bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_integer(number_integer_t n) override {
+    if (top("version")) head.version = n;
+    return true;
+  }
+  bool number_unsigned(number_unsigned_t n) override {
+    if (top("version") && n <= static_cast<number_unsigned_t>(INT64_MAX)) {
+      head.version = static_cast<std::int64_t>(n);
+    }
+    return true;
+  }
   bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
+  bool string(string_t& s) override {
+    if (top("format")) head.format = s.substr(0, 64);
+    return true;
+  }
   bool binary(binary_t&) override { return false; }
   bool start_object(std::size_t) override { return open(); }
-  bool key(string_t&) override { return true; }
+  bool key(string_t& k) override {
+    if (depth_ == 1) key_ = k.substr(0, 16);
+    return true;
+  }
   bool end_object() override { return close(); }
   bool start_array(std::size_t) override { return open(); }
   bool end_array() override { return close(); }
@@ -113,7 +128,9 @@ class Checker final : public nlohmann::json_sax<Json> {
     --depth_;
     return true;
   }
+  bool top(std::string_view name) const { return depth_ == 1 && key_ == name; }
   std::size_t depth_ = 0;
+  std::string key_;  // the last key at the top level
 };
 
 // Runs `sax` over `text`; the error for `what`, if any.
@@ -157,9 +174,11 @@ std::optional<std::string> control_escape(std::string_view s, std::size_t i, std
 
 }  // namespace
 
-Status check_json(std::string_view text, std::string_view what) {
+Status check_json(std::string_view text, std::string_view what, JsonHead* head) {
   Checker checker;
-  return run_sax(text, what, checker);
+  Status s = run_sax(text, what, checker);
+  if (s.is_ok() && head != nullptr) *head = std::move(checker.head);
+  return s;
 }
 
 void write_indented_json(std::string_view in, std::ostream& os) {

@@ -24,8 +24,13 @@ using Json = nlohmann::json;
 constexpr std::size_t kMaxJsonBytes = std::size_t{1} << 30;
 Result<Json> parse_json(std::string_view text, std::string_view what);
 // The same checks as parse_json, without building a document (for text that is
-// only passed on, such as a bundle's payload).
-Status check_json(std::string_view text, std::string_view what);
+// only passed on, such as a bundle's payload). When `head` is given, it gets the
+// document's top-level "format" (a string) and "version" (an integer), if any.
+struct JsonHead {
+  std::optional<std::string> format;
+  std::optional<std::int64_t> version;
+};
+Status check_json(std::string_view text, std::string_view what, JsonHead* head = nullptr);
 
 // Writes JSON text that check_json accepted, indented by two spaces as
 // dump_json(value, 2) would, with C1 and bidirectional controls escaped. One

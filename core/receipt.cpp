@@ -78,7 +78,7 @@ Json consent_receipt(const Grant& g, const VaultHeader& h, std::int64_t now) {
       {"dataWindow",
        {{"from", g.from ? Json(format_iso(local_instant(*g.from))) : Json(nullptr)},
         {"until", g.until ? Json(format_iso(local_instant(*g.until))) : Json(nullptr)}}},
-      {"recipients", g.recipient_keys},
+      {"recipientKeys", g.recipient_keys},
       {"validity", {{"from", g.created}, {"until", g.expires}}},
       {"maxExports", g.max_exports ? Json(*g.max_exports) : Json(nullptr)},
       {"retention",

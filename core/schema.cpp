@@ -243,6 +243,13 @@ WHEN OLD.import_key IS NOT NULL BEGIN
   INSERT OR IGNORE INTO import_deleted VALUES (OLD.import_key);
 END;
 )sql",
+    // 7 -> 8: each grant's key for the pseudonymous row ids of export payload
+    // v2 (docs/export-format.md): random, made by tend at the grant's first
+    // export (never by SQLite's PRNG), so ids are stable under one grant and
+    // unrelated across grants.
+    R"sql(
+ALTER TABLE consent_grant ADD COLUMN row_id_key BLOB CHECK (row_id_key IS NULL OR length(row_id_key) = 32);
+)sql",
 };
 
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));

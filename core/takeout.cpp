@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csv.h>
-
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -14,6 +12,7 @@
 
 #include "core/audit.hpp"
 #include "core/consent.hpp"
+#include "core/csv.hpp"
 #include "core/fs.hpp"
 #include "core/text.hpp"
 #include "core/when.hpp"
@@ -101,16 +100,6 @@ Json text_or_null(Statement& st, int col) {
   return st.is_null(col) ? Json(nullptr) : Json(st.text(col));
 }
 
-// One CSV field: null is an empty unquoted field, everything else is quoted
-// (libcsv's csv_write), so an empty string and a missing value differ.
-void csv_field(std::string& line, const Json& v) {
-  if (v.is_null()) return;
-  const std::string text = v.is_string() ? v.get<std::string>() : dump_json(v);
-  std::string quoted(text.size() * 2 + 2, '\0');
-  quoted.resize(csv_write(quoted.data(), quoted.size(), text.data(), text.size()));
-  line += quoted;
-}
-
 // Where the rows of one table go: the JSON document, and its CSV file if any.
 class TableWriter {
  public:
@@ -118,25 +107,14 @@ class TableWriter {
               const std::string& name)
       : json_(json), csv_(csv), columns_(std::move(columns)) {
     json_.write(fmt::format("{}\"{}\":[", first ? "" : ",", name));
-    if (csv_) {
-      std::string header;
-      for (const std::string& c : columns_) header += (header.empty() ? "" : ",") + c;
-      csv_->write(header + "\r\n");
-    }
+    if (csv_) csv_->write(csv_header(columns_));
   }
   void json_row(const Json& row) {
     json_.write(rows_ == 0 ? "" : ",");
     json_.write(dump_json(row));
   }
   void csv_row(const Json& row) {
-    if (!csv_) return;
-    std::string line;
-    for (std::size_t i = 0; i < columns_.size(); ++i) {
-      if (i > 0) line += ',';
-      auto it = row.find(columns_[i]);
-      csv_field(line, it == row.end() ? Json(nullptr) : *it);
-    }
-    csv_->write(line + "\r\n");
+    if (csv_) csv_->write(csv_record(row, columns_));
   }
   void counted() { ++rows_; }
   void row(const Json& r) {
@@ -221,9 +199,9 @@ Status write_mood(Writer& w) {
       tag_list.push_back(tags->text(1));
       if (tag_csv) {
         std::string line;
-        csv_field(line, id);
+        append_csv_field(line, id);
         line += ',';
-        csv_field(line, tags->text(1));
+        append_csv_field(line, tags->text(1));
         tag_csv->write(line + "\r\n");
       }
       ++tag_rows;

@@ -89,3 +89,24 @@ TEST_CASE("cli/ holds no SQL, no transaction and no libsodium", "[layering]") {
   }
   CHECK(files > 10);
 }
+
+TEST_CASE("test names survive ctest: no semicolon, no leading dash", "[layering]") {
+  // catch_discover_tests passes names through CMake lists (a ';' splits one
+  // test in two) and the command line (a leading '-' reads as an option).
+  static const std::regex test_case(R"re(TEST_CASE\(\s*"([^"]*)")re");
+  std::size_t names = 0;
+  for (const char* dir : {"tests", "tests/core", "tests/cli", "tests/crypto"}) {
+    for (const std::string& file : sources(dir)) {
+      const std::string text = read(file);
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), test_case);
+           it != std::sregex_iterator(); ++it) {
+        const std::string name = (*it)[1];
+        ++names;
+        INFO(file << ": " << name);
+        CHECK(name.find(';') == std::string::npos);
+        CHECK_FALSE(name.starts_with("-"));
+      }
+    }
+  }
+  CHECK(names > 150);
+}

@@ -1,4 +1,6 @@
 // Interop with the real tools: age and minisign as Debian ships them.
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
@@ -95,7 +97,7 @@ TEST_CASE("age -d decrypts tend's exports and minisign -V verifies them with ten
 
 TEST_CASE("tend opens files made by age -e and signed by minisign -S", "[process][interop]") {
   Interop f;
-  Json doc = {{"format", "tend-export"}, {"note", std::string(150000, 'z')}};
+  Json doc = {{"format", "tend-export"}, {"version", 2}, {"note", std::string(150000, 'z')}};
   test::write_file(f.dir / "plain.json", doc.dump());
   REQUIRE(test::run_process(
               {"age", "-e", "-r", f.recipient, "-o", f.dir / "b.age", f.dir / "plain.json"}, {})
@@ -186,6 +188,98 @@ TEST_CASE("age -d opens tend's passphrase files, and tend opens age -p's",
       crypto::age_decrypt(test::read_file(dir / "p.age"), crypto::AgeKeys{{}, &pass});
   REQUIRE(opened.is_ok());
   CHECK(std::string(reinterpret_cast<const char*>(opened->data()), opened->size()) == plain);
+}
+
+TEST_CASE("bundle open reads payload versions 1 and 2 and refuses a later one",
+          "[process][interop][export_v2]") {
+  Interop f;
+  // A version 1 payload as tend 0.x wrote it (tests/fixtures/export/payload-v1.json).
+  const std::string v1 =
+      test::read_file(std::string(TEND_SOURCE_DIR) + "/tests/fixtures/export/payload-v1.json");
+  test::write_file(f.dir / "v1.json", v1);
+  REQUIRE(test::run_process(
+              {"age", "-e", "-r", f.recipient, "-o", f.dir / "v1.age", f.dir / "v1.json"}, {})
+              .code == 0);
+  test::ProcResult open = test::run_process(
+      {kTend, "bundle", "open", f.dir / "v1.age", "--identity", f.dir / "key.txt"}, {});
+  INFO(open.err);
+  REQUIRE(open.code == 0);
+  CHECK(*parse_json(open.out, "out") == *parse_json(v1, "fixture"));
+  CHECK_THAT(open.err, Catch::Contains("payload version 1"));
+
+  // What this tend writes now is version 2, and opens too.
+  REQUIRE(f.tend({"mood", "add", "6"}).code == 0);
+  const std::string id = f.grant("mood");
+  REQUIRE(f.tend({"export", "--grant", id, "-o", f.dir / "v2.age"}).code == 0);
+  test::ProcResult v2 = test::run_process(
+      {kTend, "bundle", "open", f.dir / "v2.age", "--identity", f.dir / "key.txt"}, {});
+  REQUIRE(v2.code == 0);
+  CHECK((*parse_json(v2.out, "out"))["version"] == 2);
+  CHECK_THAT(v2.err, Catch::Contains("payload version 2"));
+
+  // A later version (or none) is refused: 65, with what this tend reads.
+  for (const std::string& doc : {std::string(R"({"format":"tend-export","version":3,"data":{}})"),
+                                 std::string(R"({"format":"tend-export","data":{}})")}) {
+    test::write_file(f.dir / "v3.json", doc);
+    std::filesystem::remove(f.dir / "v3.age");
+    REQUIRE(test::run_process(
+                {"age", "-e", "-r", f.recipient, "-o", f.dir / "v3.age", f.dir / "v3.json"}, {})
+                .code == 0);
+    test::ProcResult later = test::run_process(
+        {kTend, "bundle", "open", f.dir / "v3.age", "--identity", f.dir / "key.txt"}, {});
+    CHECK(later.code == 65);
+    CHECK_THAT(later.err, Catch::Contains("tend export"));
+    CHECK(later.out.empty());
+  }
+}
+
+TEST_CASE("export --format csv: stock age -d and tar -x give export.json and one CSV per category",
+          "[process][interop][export_v2]") {
+  Interop f;
+  REQUIRE(
+      f.tend({"mood", "add", "7", "--tag", "calm", "--note", "one, \"two\"\nthree", "--at", "-2h"})
+          .code == 0);
+  REQUIRE(f.tend({"mood", "add", "4", "--at", "-1h"}).code == 0);
+  REQUIRE(f.tend({"app", "log", "Calm", "--minutes", "12"}).code == 0);
+  const std::string id = f.grant("mood,notes,app_usage");
+  test::ProcResult e =
+      f.tend({"export", "--grant", id, "-o", f.dir / "c.age", "--format", "csv", "--json"});
+  INFO(e.err);
+  REQUIRE(e.code == 0);
+  const std::string out = f.dir / "out";
+  std::filesystem::create_directory(out);
+  test::ProcResult x = test::run_process({"sh", "-c", "age -d -i \"$1\" \"$2\" | tar -x -C \"$3\"",
+                                          "sh", f.dir / "key.txt", f.dir / "c.age", out},
+                                         {});
+  INFO(x.err);
+  REQUIRE(x.code == 0);
+  const Json manifest = *parse_json(test::read_file(out + "/export.json"), "manifest");
+  CHECK(manifest["format"] == "tend-export");
+  CHECK(manifest["version"] == 2);
+  CHECK_FALSE(manifest.contains("data"));
+  CHECK(manifest["files"] == Json({{"mood", "mood.csv"}, {"app_usage", "app_usage.csv"}}));
+  CHECK(manifest["rows"] == Json({{"mood", 2}, {"app_usage", 1}}));
+  const std::string mood = test::read_file(out + "/mood.csv");
+  CHECK(mood.rfind("id,at,at_unix,edited,edited_unix,score,energy,tags,note\r\n", 0) == 0);
+  CHECK_THAT(mood, Catch::Contains("\"one, \"\"two\"\"\nthree\""));  // RFC 4180 quoting
+  CHECK_THAT(mood, Catch::Contains(R"(,"[""calm""]",)"));
+  CHECK_THAT(test::read_file(out + "/app_usage.csv"), Catch::Contains("\"Calm\""));
+
+  // bundle open hands the same tar on; audit verify accepts the entry and the bundle.
+  test::ProcResult t =
+      test::run_process({"sh", "-c", "\"$1\" bundle open \"$2\" --identity \"$3\" | tar -t", "sh",
+                         kTend, f.dir / "c.age", f.dir / "key.txt"},
+                        {});
+  INFO(t.err);
+  CHECK(t.code == 0);
+  CHECK(t.out == "export.json\nmood.csv\napp_usage.csv\n");
+  REQUIRE(f.tend({"audit", "export", "-o", f.dir / "pkg"}).code == 0);
+  CHECK(
+      test::run_process({kTend, "audit", "verify", f.dir / "pkg", "--bundle", f.dir / "c.age"}, {})
+          .code == 0);
+  test::ProcResult log = f.tend({"audit", "log", "--json"});
+  CHECK((*parse_json(log.out, "log"))["items"].back()["meta"]["format"] == "csv");
+  CHECK(f.tend({"export", "--grant", id, "-o", f.dir / "d.age", "--format", "xml"}).code == 64);
 }
 
 TEST_CASE("receipts verify with minisign, and audit verify --bundle proves an export's bundle",

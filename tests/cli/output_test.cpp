@@ -302,7 +302,8 @@ TEST_CASE("bundle open writes a hostile payload escaped, and says when it checke
   const crypto::AgeIdentity id = crypto::generate_age_identity();
   test::write_file(dir / "key.txt", crypto::format_age_identity(id) + "\n");
   const std::string payload = R"({"e":[],"format":"tend-export","note":")" +
-                              std::string("\xc2\x9b") + "2J\xe2\x80\xae" + R"(","rows":[1,2,{}]})";
+                              std::string("\xc2\x9b") + "2J\xe2\x80\xae" +
+                              R"(","rows":[1,2,{}],"version":2})";
   std::string file;
   const crypto::X25519Key to[] = {id.public_key};
   crypto::AgeWriter w(to, [&](std::span<const std::uint8_t> b) {

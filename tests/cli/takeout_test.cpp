@@ -98,7 +98,7 @@ mode_t mode_of(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("takeout: age -d opens it with the key; its JSON holds every row of the vault",
+TEST_CASE("takeout: age -d opens it with the key, and its JSON holds every row of the vault",
           "[cli][takeout][process][interop]") {
   Fixture f;
   f.fill();
@@ -204,7 +204,7 @@ TEST_CASE("takeout: asked on the terminal, the passphrase must be typed the same
   CHECK(stdfs::exists(dir / "t.age"));
 }
 
-TEST_CASE("takeout: plaintext only when asked, with a warning; CSV per table beside it",
+TEST_CASE("takeout: plaintext only when asked, with a warning, and CSV per table beside it",
           "[cli][takeout][process]") {
   Fixture f;
   f.fill();
@@ -281,7 +281,7 @@ TEST_CASE("takeout: bad requests exit non-zero and leave the vault byte for byte
   CHECK(test::read_file(f.dir / "taken") == "already here");
 }
 
-TEST_CASE("takeout: one takeout.created entry with counts; audit verify says it is no export",
+TEST_CASE("takeout: one takeout.created entry with counts, and audit verify says it is no export",
           "[cli][takeout][audit][process]") {
   Fixture f;
   f.fill();

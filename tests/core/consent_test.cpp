@@ -3,6 +3,9 @@
 // bundle with the recipient's identity.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <set>
+
 #include "core/checkin.hpp"
 
 #include "core/app_use.hpp"
@@ -129,6 +132,17 @@ struct ConsentFixture {
   }
 };
 
+// Rows without their pseudonymous ids (each checked to be one: 32 hex digits),
+// and without the members named in `drop`, for comparing with expected rows.
+Json without_ids(Json rows, std::initializer_list<const char*> drop = {}) {
+  for (Json& r : rows) {
+    CHECK(r["id"].get<std::string>().size() == 32);
+    r.erase("id");
+    for (const char* name : drop) r.erase(name);
+  }
+  return rows;
+}
+
 std::vector<int> scores(const Json& payload) {
   std::vector<int> out;
   for (const Json& r : payload["data"]["mood"]) out.push_back(r["score"]);
@@ -183,11 +197,15 @@ TEST_CASE(
   Json apps = f.export_payload(f.grant({Category::kAppUsage}));
   CHECK(apps["data"].size() == 1);
   REQUIRE(apps["data"]["app_usage"].size() == 3);
-  CHECK(apps["data"]["app_usage"][0] == Json({{"start", "2026-11-17T10:00:00+00:00"},
-                                              {"app", "Calm"},
-                                              {"category", nullptr},
-                                              {"feature", nullptr},
-                                              {"duration_s", 600}}));
+  CHECK(without_ids(apps["data"]["app_usage"])[0] ==
+        Json({{"start", "2026-11-17T10:00:00+00:00"},
+              {"start_unix", t("2026-11-17T10:00:00Z")},
+              {"edited", nullptr},
+              {"edited_unix", nullptr},
+              {"app", "Calm"},
+              {"category", nullptr},
+              {"feature", nullptr},
+              {"duration_s", 600}}));
   CHECK(apps.dump().find("window title") == std::string::npos);
 }
 
@@ -208,17 +226,17 @@ TEST_CASE("consent: daily and weekly granularity export aggregates, never rows",
   ConsentFixture f;
   Json daily =
       f.export_payload(f.grant({Category::kMood, Category::kAppUsage}, Granularity::kDaily));
-  CHECK(daily["data"]["mood"] ==
+  CHECK(without_ids(daily["data"]["mood"]) ==
         Json::parse(R"([{"date":"2026-11-16","count":2,"mean":5.0,"min":4,"max":6},
                         {"date":"2026-11-22","count":1,"mean":7.0,"min":7,"max":7}])"));
-  CHECK(daily["data"]["app_usage"] ==
+  CHECK(without_ids(daily["data"]["app_usage"]) ==
         Json::parse(R"([{"date":"2026-11-17","app":"Calm","sessions":2,"minutes":30},
                         {"date":"2026-11-19","app":"Headspace","sessions":1,"minutes":15}])"));
   Json weekly =
       f.export_payload(f.grant({Category::kMood, Category::kAppUsage}, Granularity::kWeekly));
-  CHECK(weekly["data"]["mood"] ==
+  CHECK(without_ids(weekly["data"]["mood"]) ==
         Json::parse(R"([{"week":"2026-W47","count":3,"mean":5.67,"min":4,"max":7}])"));
-  CHECK(weekly["data"]["app_usage"] ==
+  CHECK(without_ids(weekly["data"]["app_usage"]) ==
         Json::parse(R"([{"week":"2026-W47","app":"Calm","sessions":2,"minutes":30},
                         {"week":"2026-W47","app":"Headspace","sessions":1,"minutes":15}])"));
   CHECK(weekly.dump().find("\"at\"") == std::string::npos);
@@ -274,7 +292,7 @@ TEST_CASE("consent: alliance check-ins leave under the grant's rules, private on
        at = with_hash.find("SHA")) {
     with_hash.replace(at, 3, tend_reflection().sha256);
   }
-  CHECK(weekly["data"]["alliance"] == Json::parse(with_hash));
+  CHECK(without_ids(weekly["data"]["alliance"]) == Json::parse(with_hash));
   CHECK(weekly.dump().find("answers") == std::string::npos);
 }
 
@@ -387,4 +405,86 @@ TEST_CASE("audit replay: exports over a grant's limit fail verification",
   CHECK_FALSE(r->ok);
   CHECK_THAT(r->failure,
              Catch::Contains("export 2 under grant") && Catch::Contains("which allows 1"));
+}
+
+TEST_CASE("export v2: a row keeps its id across exports under one grant, and not across grants",
+          "[core][consent][export_v2]") {
+  ConsentFixture f;
+  auto ids_by_at = [](const Json& payload, const char* category, const char* time) {
+    std::map<std::string, std::string> out;
+    for (const Json& r : payload["data"][category]) {
+      const std::string id = r["id"];
+      CHECK(id.size() == 32);
+      CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+      out[r[time]] = id;
+    }
+    return out;
+  };
+  const Grant a = f.grant({Category::kMood, Category::kAppUsage});
+  const Grant b = f.grant({Category::kMood, Category::kAppUsage});
+  const Json a1 = f.export_payload(a);
+  CHECK(a1["version"] == 2);
+
+  // A correction between two exports: the row keeps its id and says when it was edited.
+  MoodEntry e = *get_mood(f.v.db(), 3);
+  REQUIRE(e.score == 6);
+  e.score = 5;
+  AuditLog log = *f.v.audit();
+  REQUIRE(update_mood(f.v.db(), log, e, test::kNow + 60).is_ok());
+  const Json a2 = f.export_payload(a, test::kNow + 120);
+  const Json b1 = f.export_payload(b, test::kNow + 180);
+
+  for (const char* category : {"mood", "app_usage"}) {
+    const char* time = std::string(category) == "mood" ? "at" : "start";
+    const auto first = ids_by_at(a1, category, time);
+    const auto again = ids_by_at(a2, category, time);
+    const auto other = ids_by_at(b1, category, time);
+    INFO(category);
+    REQUIRE(first.size() >= 3);
+    CHECK(first == again);
+    std::set<std::string> seen;
+    for (const auto& [at, id] : first) seen.insert(id);
+    CHECK(seen.size() == first.size());  // distinct rows, distinct ids
+    for (const auto& [at, id] : other) CHECK(seen.count(id) == 0);
+  }
+  int edited = 0;
+  for (const Json& r : a2["data"]["mood"]) {
+    CHECK(r["at_unix"].is_number_integer());
+    if (r["edited"].is_null()) {
+      CHECK(r["edited_unix"].is_null());
+      continue;
+    }
+    ++edited;
+    CHECK(r["score"] == 5);
+    CHECK(r["edited_unix"] == test::kNow + 60);
+    CHECK(r["id"] == ids_by_at(a1, "mood", "at").at(r["at"]));
+  }
+  CHECK(edited == 1);
+  for (const Json& r : a1["data"]["mood"]) CHECK(r["edited"].is_null());
+
+  // The grant as `grant show --json` names it, times in RFC 3339 and unix seconds.
+  const Json& g = a2["grant"];
+  CHECK(g["id"] == a.id);
+  CHECK(g["receipt_id"] == a.receipt_id);
+  CHECK(g["recipient_keys"] == Json(a.recipient_keys));
+  CHECK(g["from_unix"] == *a.from);
+  CHECK(g["from"].get<std::string>().size() == 25);
+  CHECK_FALSE(g.contains("grant"));
+  CHECK_FALSE(g.contains("state"));
+  CHECK_FALSE(a2.contains("receipt_id"));  // one place: the grant's
+  CHECK(a2["exported_at_unix"] == test::kNow + 120);
+}
+
+TEST_CASE("export v2: aggregate rows have ids too, stable under one grant",
+          "[core][consent][export_v2]") {
+  ConsentFixture f;
+  const Grant a = f.grant({Category::kMood, Category::kAppUsage}, Granularity::kDaily);
+  const Json one = f.export_payload(a);
+  const Json two = f.export_payload(a, test::kNow + 60);
+  CHECK(one["data"] == two["data"]);
+  std::set<std::string> ids;
+  for (const char* c : {"mood", "app_usage"}) {
+    for (const Json& r : one["data"][c]) ids.insert(r["id"].get<std::string>());
+  }
+  CHECK(ids.size() == one["data"]["mood"].size() + one["data"]["app_usage"].size());
 }
