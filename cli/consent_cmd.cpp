@@ -463,7 +463,24 @@ Action export_() {
   return export_action();
 }
 Action bundle_open() {
-  return standalone(parse_bundle_open, tend::bundle_open, render_bundle);
+  return {
+      Needs::kNothing, [](const Invocation& in) -> Result<Step> {
+        Result<BundleRequest> r = parse_bundle_open(in);
+        if (!r.is_ok()) return r.status();
+        const bool out_is_terminal = in.io().columns != 0;
+        return Step([r = std::move(r).value(), out_is_terminal](Session&, Printer& p) -> Status {
+          Result<OpenedBundle> b = tend::bundle_open(r);
+          if (!b.is_ok()) return b.status();
+          if (b->tar && out_is_terminal) {
+            return usage_error(
+                "this bundle is a CSV export (a tar archive): not written to a "
+                "terminal",
+                "tend bundle open FILE --identity KEYFILE | tar -x");
+          }
+          render_bundle(*b, p);
+          return Status::ok();
+        });
+      }};
 }
 }  // namespace actions
 

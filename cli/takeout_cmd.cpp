@@ -95,9 +95,7 @@ void render_takeout(const TakeoutOutcome& o, Protection protection, const Takeou
     p.json({{"file", r.path},
             {"csv_dir", r.csv_dir ? Json(*r.csv_dir) : Json(nullptr)},
             {"files", o.paths},
-            {"protection", protection == Protection::kRecipients   ? "age_recipients"
-                           : protection == Protection::kPassphrase ? "age_passphrase"
-                                                                   : "none"},
+            {"protection", protection_name(protection)},
             {"rows", o.rows},
             {"sha256", o.sha256},
             {"audit_seq", o.audit_seq}});

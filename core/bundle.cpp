@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
+#include "core/tar.hpp"
 #include "crypto/age.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/minisign.hpp"
@@ -79,15 +80,25 @@ Result<OpenedBundle> bundle_open(const BundleRequest& request) {
     return invalid_input(fmt::format("cannot open the bundle: {}", plain.status().message()));
   }
   out.payload = std::move(plain).value();
-  const std::string_view text = crypto::as_text(out.payload);
-  if (text.size() >= 1024 && text.size() % 512 == 0 &&
-      text.substr(257, 6) == std::string_view("ustar\0", 6)) {
-    out.tar = true;  // docs/export-format.md, "CSV": handed to tar as it is
-    return out;
+  std::string_view text = crypto::as_text(out.payload);
+  std::string_view what = "the bundle's payload";
+  if (text.size() >= 1024 && text.substr(257, 6) == std::string_view("ustar\0", 6)) {
+    // docs/export-format.md, "CSV": only an archive exactly as tend writes it
+    // is handed on (to tar), and its export.json is checked as a payload is.
+    std::string_view manifest;
+    Status s =
+        tar::check_export_archive(text, {"mood.csv", "app_usage.csv", "alliance.csv"}, &manifest);
+    if (!s.is_ok()) return s;
+    out.tar = true;
+    text = manifest;
+    what = "the bundle's export.json";
   }
   JsonHead head;
-  Status s = check_json(crypto::as_text(out.payload), "the bundle's payload", &head);
+  Status s = check_json(text, what, &head);
   if (!s.is_ok()) return s;
+  if (out.tar && head.format != "tend-export") {
+    return invalid_input("the bundle's export.json is not a tend export");
+  }
   if (head.format == "tend-export") {
     if (!head.version || *head.version < kMinExportVersion || *head.version > kMaxExportVersion) {
       return Status::error(

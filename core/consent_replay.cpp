@@ -213,14 +213,19 @@ std::string ConsentReplay::apply(std::int64_t seq, std::int64_t time, std::strin
   if (kind == kind::kGrantCreated) return grant_created(seq, time, m);
   if (kind == kind::kExportCreated) return export_created(seq, time, m);
   if (kind == kind::kTakeoutCreated) {
-    // Not an export: no grant, no recipient, never counted against one.
+    // Not an export: no grant, never counted against one.
     const auto sha = get_string(m, "sha256");
     const auto protection = get_string(m, "protection");
     const bool plaintext = protection == "none";
-    if (!check_members(m, {"rows", "protection", "csv_files"}, {"sha256"}).empty() || !protection ||
-        (*protection != "age_recipients" && *protection != "age_passphrase" && !plaintext) ||
-        m.contains("sha256") == plaintext || (sha && sha->size() != 64) || !m["rows"].is_object() ||
-        !m["csv_files"].is_number_integer()) {
+    const bool to_keys = protection == "age_recipients";
+    if (!check_members(m, {"protection", "csv_files"}, {"sha256", "recipients"}).empty() ||
+        !protection || (*protection != "age_passphrase" && !to_keys && !plaintext) ||
+        m.contains("sha256") == plaintext || (sha && !is_hex(*sha, 64)) ||
+        !m["csv_files"].is_number_integer() || m["csv_files"].get<std::int64_t>() < 0 ||
+        m.contains("recipients") != to_keys ||
+        (to_keys && !check_string_list(m, "recipients", [](const std::string& s) {
+                       return is_hex(s, 16);
+                     }).empty())) {
       return "a takeout.created entry is malformed";
     }
     if (!sha || !takeouts_by_sha256_.emplace(*sha, seq).second) ++takeouts_unnamed_;

@@ -351,18 +351,6 @@ Status write_audit_log(Writer& w, AuditLog& log) {
   return Status::ok();
 }
 
-const char* protection_name(Protection p) {
-  switch (p) {
-    case Protection::kRecipients:
-      return "age_recipients";
-    case Protection::kPassphrase:
-      return "age_passphrase";
-    case Protection::kNone:
-      break;
-  }
-  return "none";
-}
-
 // A new directory for the CSV files; removed again unless the takeout completes.
 class CsvDir {
  public:
@@ -413,6 +401,18 @@ Result<std::vector<crypto::X25519Key>> parse_recipients(const std::vector<std::s
 
 }  // namespace
 
+const char* protection_name(Protection p) {
+  switch (p) {
+    case Protection::kRecipients:
+      return "age_recipients";
+    case Protection::kPassphrase:
+      return "age_passphrase";
+    case Protection::kNone:
+      break;
+  }
+  return "none";
+}
+
 Status check_takeout_request(const TakeoutRequest& request) {
   switch (request.protection) {
     case Protection::kRecipients: {
@@ -448,10 +448,10 @@ Result<TakeoutOutcome> takeout(Vault& vault, const TakeoutRequest& request, std:
     enc.passphrase = std::move(pass).value();
   }
   Db& db = vault.db();
+  std::optional<CsvDir> dir;  // before the files in it: removed after them
   fs::OutputSet outputs;
   Result<fs::OutputFile*> file = outputs.add(request.path);
   if (!file.is_ok()) return file.status();
-  std::optional<CsvDir> dir;
   std::vector<std::unique_ptr<Document>> csv_docs;
   std::map<std::string, Document*> csv;
   TakeoutOutcome out;
@@ -506,9 +506,16 @@ Result<TakeoutOutcome> takeout(Vault& vault, const TakeoutRequest& request, std:
   out.rows = w.rows;
   out.sha256 = json.sha256();
 
-  Json meta = {{"rows", out.rows},
-               {"protection", protection_name(request.protection)},
+  // No row counts: with a raw export's counts in the same log they would tell
+  // how many entries are private.
+  Json meta = {{"protection", protection_name(request.protection)},
                {"csv_files", static_cast<std::int64_t>(csv_docs.size())}};
+  if (request.protection == Protection::kRecipients) {
+    // Whom it was encrypted to, as an export says it: key fingerprints.
+    Json fps = Json::array();
+    for (const std::string& k : request.recipients) fps.push_back(recipient_fingerprint(k));
+    meta["recipients"] = std::move(fps);
+  }
   // The digest of ciphertext, as an export's: it lets an auditor recognise the
   // file. A plaintext file's digest would be a hash of content: never logged.
   if (request.protection != Protection::kNone) meta["sha256"] = out.sha256;

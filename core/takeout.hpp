@@ -25,6 +25,8 @@
 namespace tend {
 
 enum class Protection { kRecipients = 1, kPassphrase = 2, kNone = 3 };
+// As the audit entry and --json name it: age_recipients, age_passphrase, none.
+const char* protection_name(Protection p);
 
 // age's own scrypt work factor (log2 N): about a second and 256 MiB to try one passphrase.
 constexpr int kTakeoutWorkFactor = 18;

@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+
+#include "base/status.hpp"
 
 namespace tend::tar {
 
@@ -18,5 +21,14 @@ std::string header(std::string_view name, std::uint64_t size, std::int64_t mtime
 std::string padding(std::uint64_t size);
 // Two zero blocks: the end of the archive.
 std::string end();
+
+// Whether `archive` is exactly what a CSV export writes, read as untrusted
+// input: ustar headers with valid checksums, regular files only, the first
+// named export.json and the others distinct among `allowed`, no prefix, zero
+// padding, two zero blocks and nothing after. `manifest` gets export.json's
+// bytes. kInvalidInput otherwise.
+Status check_export_archive(std::string_view archive,
+                            std::initializer_list<std::string_view> allowed,
+                            std::string_view* manifest);
 
 }  // namespace tend::tar

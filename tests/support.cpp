@@ -121,6 +121,34 @@ CliResult tend_cli_with_terminal(const std::vector<std::string>& args,
   return run_cli(args, env, kNow, std::move(io));
 }
 
+namespace {
+
+// A child's argv and environment as execvpe wants them: `env` over a minimal
+// one (PATH, TZ, `base`, and the tests' sanitizer and TMPDIR settings).
+struct ChildArgs {
+  ChildArgs(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+            std::map<std::string, std::string> base)
+      : words(args) {
+    base.emplace("PATH", "/usr/local/bin:/usr/bin:/bin");
+    base.emplace("TZ", "UTC0");
+    for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TMPDIR"}) {
+      if (const char* v = std::getenv(keep)) base[keep] = v;
+    }
+    for (const auto& [k, v] : env) base[k] = v;
+    for (const auto& [k, v] : base) strings.push_back(k + "=" + v);
+    for (std::string& a : words) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (std::string& e : strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  }
+  ChildArgs(const ChildArgs&) = delete;
+  ChildArgs& operator=(const ChildArgs&) = delete;
+  std::vector<std::string> words, strings;
+  std::vector<char*> argv, envp;
+};
+
+}  // namespace
+
 ProcResult run_process(const std::vector<std::string>& argv,
                        const std::map<std::string, std::string>& env, const std::string& stdin_data,
                        std::optional<int> kill_after_ms) {
@@ -128,19 +156,7 @@ ProcResult run_process(const std::vector<std::string>& argv,
   const std::string in_path = io_dir / "stdin", out_path = io_dir / "stdout",
                     err_path = io_dir / "stderr";
   write_file(in_path, stdin_data);
-  std::map<std::string, std::string> full = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
-                                             {"TZ", "UTC0"}};
-  for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TMPDIR"}) {
-    if (const char* v = std::getenv(keep)) full[keep] = v;
-  }
-  for (const auto& [k, v] : env) full[k] = v;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
+  const ChildArgs child(argv, env, {});
 
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -152,7 +168,7 @@ ProcResult run_process(const std::vector<std::string>& argv,
     ::dup2(out, 1);
     ::dup2(err, 2);
     ::setsid();  // no controlling terminal: tend must not prompt
-    ::execvpe(cargv[0], cargv.data(), cenv.data());
+    ::execvpe(child.argv[0], child.argv.data(), child.envp.data());
     ::_exit(127);
   }
   if (kill_after_ms) {
@@ -171,25 +187,13 @@ ProcResult run_process(const std::vector<std::string>& argv,
 ProcResult run_on_terminal(const std::vector<std::string>& argv,
                            const std::map<std::string, std::string>& env,
                            std::vector<std::string> answers) {
-  std::map<std::string, std::string> full = {
-      {"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"TZ", "UTC0"}, {"TERM", "dumb"}};
-  for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TMPDIR"}) {
-    if (const char* v = std::getenv(keep)) full[keep] = v;
-  }
-  for (const auto& [k, v] : env) full[k] = v;
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : full) env_strings.push_back(k + "=" + v);
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
+  const ChildArgs child(argv, env, {{"TERM", "dumb"}});
 
   int master = -1;
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   if (pid < 0) throw std::runtime_error("forkpty failed");
   if (pid == 0) {
-    ::execvpe(cargv[0], cargv.data(), cenv.data());
+    ::execvpe(child.argv[0], child.argv.data(), child.envp.data());
     ::_exit(127);
   }
   ProcResult r;

@@ -4,14 +4,19 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <utility>
+
+#include <fmt/format.h>
 #include <set>
 
 #include "core/checkin.hpp"
 
 #include "core/app_use.hpp"
 #include "core/audit_package.hpp"
+#include "core/bundle.hpp"
 #include "core/export.hpp"
 #include "core/mood.hpp"
+#include "core/tar.hpp"
 #include "crypto/age.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
@@ -487,4 +492,70 @@ TEST_CASE("export v2: aggregate rows have ids too, stable under one grant",
     for (const Json& r : one["data"][c]) ids.insert(r["id"].get<std::string>());
   }
   CHECK(ids.size() == one["data"]["mood"].size() + one["data"]["app_usage"].size());
+}
+
+TEST_CASE("bundle open refuses an archive that is not exactly a CSV export's",
+          "[core][consent][export_v2]") {
+  test::TempDir dir;
+  const crypto::AgeIdentity id = crypto::generate_age_identity();
+  test::write_file(dir / "key.txt", crypto::format_age_identity(id) + "\n");
+  auto open = [&](const std::string& payload) {
+    std::string file;
+    const crypto::X25519Key to[] = {id.public_key};
+    crypto::AgeWriter w(to, [&](std::span<const std::uint8_t> b) {
+      file.append(reinterpret_cast<const char*>(b.data()), b.size());
+      return Status::ok();
+    });
+    REQUIRE(w.write(payload).is_ok());
+    REQUIRE(w.finish().is_ok());
+    test::write_file(dir / "b.age", file);
+    return bundle_open({dir / "b.age", dir / "key.txt", std::nullopt});
+  };
+  const std::string manifest = R"({"format":"tend-export","version":2,"rows":{"mood":0}})";
+  const std::string csv = "id,at\r\n";
+  auto member = [](const std::string& name, const std::string& data) {
+    return tar::header(name, data.size(), 1795000000) + data + tar::padding(data.size());
+  };
+  const std::string good = member("export.json", manifest) + member("mood.csv", csv) + tar::end();
+  Result<OpenedBundle> ok = open(good);
+  INFO(ok.status().message());
+  REQUIRE(ok.is_ok());
+  CHECK(ok->tar);
+  CHECK(ok->export_version == 2);
+
+  auto with_type = [&](char type) {
+    std::string h = tar::header("mood.csv", 0, 0);
+    h[156] = type;
+    unsigned sum = 0;
+    for (std::size_t i = 0; i < 512; ++i) sum += (i >= 148 && i < 156) ? ' ' : (unsigned char)h[i];
+    const std::string chk = fmt::format("{:06o}", sum);
+    std::copy(chk.begin(), chk.end(), h.begin() + 148);
+    return member("export.json", manifest) + h + tar::end();
+  };
+  std::string bad_sum = good;
+  bad_sum[10] = 'x';  // the name changes, the checksum does not
+  std::string escapes = std::string(1024, '\x1b');
+  escapes.replace(257, 6, std::string("ustar\0", 6));
+  const std::pair<const char*, std::string> cases[] = {
+      {"a symlink", with_type('2')},
+      {"a directory", with_type('5')},
+      {"a path outside", member("export.json", manifest) + member("../mood.csv", csv) + tar::end()},
+      {"an unknown name", member("export.json", manifest) + member("evil.sh", csv) + tar::end()},
+      {"a name twice", member("export.json", manifest) + member("mood.csv", csv) +
+                           member("mood.csv", csv) + tar::end()},
+      {"export.json not first",
+       member("mood.csv", csv) + member("export.json", manifest) + tar::end()},
+      {"a bad checksum", bad_sum},
+      {"bytes after the end", good + std::string(512, 'x')},
+      {"no end", member("export.json", manifest) + member("mood.csv", csv)},
+      {"a later version inside",
+       member("export.json", R"({"format":"tend-export","version":3})") + tar::end()},
+      {"not a tend export inside", member("export.json", R"({"a":1})") + tar::end()},
+      {"escapes with the magic", escapes},
+  };
+  for (const auto& [what, payload] : cases) {
+    INFO(what);
+    Result<OpenedBundle> r = open(payload);
+    CHECK_FALSE(r.is_ok());
+  }
 }
