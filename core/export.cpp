@@ -49,12 +49,6 @@ class RowIds {
   crypto::SecretBytes key_;
 };
 
-// A time as two members: "name" (RFC 3339 with offset) and "name_unix"; null both when absent.
-void put_time(Json& row, const std::string& name, std::optional<Instant> at) {
-  row[name] = at ? Json(format_iso(*at)) : Json(nullptr);
-  row[name + "_unix"] = at ? Json(at->utc) : Json(nullptr);
-}
-
 // The categories that carry rows: notes ride inside mood rows.
 std::vector<Category> row_categories(const Grant& g) {
   std::vector<Category> out;
@@ -69,12 +63,6 @@ std::string window_sql(const Grant& g, const char* column) {
   if (g.from) w += fmt::format(" AND {} >= {}", column, *g.from);
   if (g.until) w += fmt::format(" AND {} <= {}", column, *g.until);
   return w;
-}
-
-// When a row was last edited, in the local offset of the machine exporting.
-std::optional<Instant> edited(Statement& st, int col) {
-  if (st.is_null(col)) return std::nullopt;
-  return local_instant(st.int64(col));
 }
 
 std::string period_of(const Instant& at, Granularity gr) {
@@ -127,7 +115,7 @@ Status emit_mood(Db& db, const Grant& g, const RowIds& ids, const RowSink& sink)
               {"tags", std::move(tags)}};
     ids.put(r, "mood", std::to_string(st->int64(6)));
     put_time(r, "at", at);
-    put_time(r, "edited", edited(*st, 7));
+    put_time(r, "edited", local_time(*st, 7));
     if (g.has(Category::kNotes)) r["note"] = st->is_null(4) ? Json(nullptr) : Json(st->text(4));
     Status s = sink(r);
     if (!s.is_ok()) return s;
@@ -176,7 +164,7 @@ Status emit_app_usage(Db& db, const Grant& g, const RowIds& ids, const RowSink& 
               {"duration_s", st->int64(5)}};
     ids.put(r, "app_usage", std::to_string(st->int64(6)));
     put_time(r, "start", at);
-    put_time(r, "edited", edited(*st, 7));
+    put_time(r, "edited", local_time(*st, 7));
     Status s = sink(r);
     if (!s.is_ok()) return s;
   }
@@ -641,6 +629,16 @@ Result<ExportOutcome> export_bundle(Vault& vault, const ExportRequest& request, 
   }
   out.grant.exports += 1;
   return out;
+}
+
+void put_time(Json& row, const std::string& name, std::optional<Instant> at) {
+  row[name] = at ? Json(format_iso(*at)) : Json(nullptr);
+  row[name + "_unix"] = at ? Json(at->utc) : Json(nullptr);
+}
+
+std::optional<Instant> local_time(Statement& st, int col) {
+  if (st.is_null(col)) return std::nullopt;
+  return local_instant(st.int64(col));
 }
 
 }  // namespace tend

@@ -10,12 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/status.hpp"
 #include "core/consent.hpp"
 #include "core/json.hpp"
 #include "core/vault.hpp"
+#include "core/when.hpp"
 
 namespace tend {
 
@@ -48,5 +50,11 @@ struct ExportPreview {  // NOLINT(bugprone-exception-escape)
 // What an export under the grant would send now. It writes, counts and logs
 // nothing, and is refused as an export would be.
 Result<ExportPreview> export_preview(Vault& vault, const PreviewRequest& request, std::int64_t now);
+
+// Rows as export and takeout write them: a time as two members, "name" (RFC
+// 3339 with offset) and "name_unix", both null when absent; and a column of
+// unix seconds (or NULL) read in the local offset of the machine writing.
+void put_time(Json& row, const std::string& name, std::optional<Instant> at);
+std::optional<Instant> local_time(Statement& st, int col);
 
 }  // namespace tend

@@ -13,6 +13,7 @@
 #include "core/audit.hpp"
 #include "core/consent.hpp"
 #include "core/csv.hpp"
+#include "core/export.hpp"
 #include "core/fs.hpp"
 #include "core/text.hpp"
 #include "core/when.hpp"
@@ -83,17 +84,6 @@ class Document {
 
 std::string iso(std::int64_t utc) {
   return format_iso(local_instant(utc));
-}
-
-// A time as two members: "name" (RFC 3339 with offset) and "name_unix".
-void put_time(Json& row, const std::string& name, std::optional<Instant> at) {
-  row[name] = at ? Json(format_iso(*at)) : Json(nullptr);
-  row[name + "_unix"] = at ? Json(at->utc) : Json(nullptr);
-}
-
-std::optional<Instant> local_time(Statement& st, int col) {
-  if (st.is_null(col)) return std::nullopt;
-  return local_instant(st.int64(col));
 }
 
 Json text_or_null(Statement& st, int col) {
