@@ -1,8 +1,9 @@
 // Imports, timed end to end through the tend executable (unlock included):
 // a generated ActivityWatch export of EVENTS window events (aw-server's Python
 // flavour: newest first, microseconds, titles) and a Daylio CSV of ROWS rows,
-// each imported into a fresh vault and then again (nothing new). Peak RSS is
-// the child's, from wait4.
+// each imported into a fresh vault and then again (nothing new), BENCH_RUNS
+// times (5): the median, fastest and slowest. Peak RSS is the child's, from
+// wait4 (the largest of the runs).
 //
 // Usage: import_bench TEND [EVENTS] [ROWS]   (defaults 1000000 and 100000)
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -174,16 +176,27 @@ int main(int argc, char** argv) {
   std::printf("generated: %zu events (%.1f MiB, %.1f a run of focus), %zu Daylio rows\n", events,
               static_cast<double>(bytes) / (1 << 20), focus, rows);
 
+  // Every import is timed RUNS times (BENCH_RUNS, 5 by default), each into a
+  // vault of its own, and the median reported with the fastest and slowest:
+  // one run on a shared machine says little.
+  const int runs =
+      std::getenv("BENCH_RUNS") ? std::max(1, std::atoi(std::getenv("BENCH_RUNS"))) : 5;
+  int made = 0;
   const auto vault = [&](const char* name) {
-    const std::string v = dir + "/" + name;
+    const std::string v = fmt::format("{}/{}-{}", dir, name, ++made);
     run({tend, "--vault", v, "--passphrase-file", pass, "init", "--kdf", "interactive"});
     return v;
   };
-  const std::string v1 = vault("aw"), v2 = vault("daylio"), v3 = vault("daylio-agent");
-  std::printf("%-52s %9s %12s %10s\n", "import, end to end", "seconds", "per second", "peak RSS");
-  const auto line = [](const char* what, const Run& r, std::size_t n) {
-    std::printf("%-52s %9.2f %12.0f %7.1f MB\n", what, r.seconds,
-                static_cast<double>(n) / r.seconds, static_cast<double>(r.peak_rss_kib) / 1024);
+  std::printf("%-52s %9s %12s %10s %13s\n", "import, end to end (median)", "seconds", "per second",
+              "peak RSS", "fastest-slowest");
+  const auto line = [](const char* what, std::vector<Run> r, std::size_t n) {
+    std::sort(r.begin(), r.end(), [](const Run& a, const Run& b) { return a.seconds < b.seconds; });
+    long rss = 0;
+    for (const Run& x : r) rss = std::max(rss, x.peak_rss_kib);
+    const double median = r[r.size() / 2].seconds;
+    std::printf("%-52s %9.2f %12.0f %7.1f MB %6.2f-%.2f s\n", what, median,
+                static_cast<double>(n) / median, static_cast<double>(rss) / 1024, r.front().seconds,
+                r.back().seconds);
     std::fflush(stdout);
   };
   const auto import = [&](const std::string& v, const std::vector<std::string>& tail) {
@@ -193,14 +206,33 @@ int main(int argc, char** argv) {
   };
   const std::vector<std::string> aw_args = {"activitywatch", aw, "--all-apps"};
   const std::vector<std::string> daylio_args = {"daylio", daylio};
-  line("activitywatch, fresh vault, unlock included (events)", import(v1, aw_args), events);
-  line("activitywatch, again: nothing new (events)", import(v1, aw_args), events);
-  line("daylio, fresh vault, unlock included (rows)", import(v2, daylio_args), rows);
-  line("daylio, again: nothing new (rows)", import(v2, daylio_args), rows);
-  // With the unlock agent holding the key (tend unlock): the import alone.
-  run({tend, "--vault", v3, "--passphrase-file", pass, "unlock", "--for", "10m"});
-  line("daylio, fresh vault, unlocked by the agent (rows)", import(v3, daylio_args), rows);
-  run({tend, "--vault", v3, "lock"});
+  // Into a fresh vault, then again (nothing new); `agent`: the unlock agent
+  // holds the key (tend unlock), so the import alone is timed.
+  struct Twice {
+    std::vector<Run> fresh, again;
+    std::string last;
+  };
+  const auto twice = [&](const char* name, const std::vector<std::string>& args, bool agent) {
+    Twice t;
+    for (int k = 0; k < runs; ++k) {
+      t.last = vault(name);
+      if (agent)
+        run({tend, "--vault", t.last, "--passphrase-file", pass, "unlock", "--for", "10m"});
+      t.fresh.push_back(import(t.last, args));
+      t.again.push_back(import(t.last, args));
+      if (agent) run({tend, "--vault", t.last, "lock"});
+    }
+    return t;
+  };
+  const Twice aw_runs = twice("aw", aw_args, false);
+  line("activitywatch, fresh vault, unlock included (events)", aw_runs.fresh, events);
+  line("activitywatch, again: nothing new (events)", aw_runs.again, events);
+  const Twice daylio_runs = twice("daylio", daylio_args, false);
+  line("daylio, fresh vault, unlock included (rows)", daylio_runs.fresh, rows);
+  line("daylio, again: nothing new (rows)", daylio_runs.again, rows);
+  const Twice agent_runs = twice("daylio-agent", daylio_args, true);
+  line("daylio, fresh vault, unlocked by the agent (rows)", agent_runs.fresh, rows);
+  const std::string v1 = aw_runs.last;
   const Run c = run({tend, "--vault", v1, "--passphrase-file", pass, "check"});
   std::printf("tend check after the imports: %.2f s\n", c.seconds);
   const std::string status =

@@ -67,9 +67,62 @@ void line_break(std::string& out) {
   if (!out.empty() && out.back() != '\n') out += '\n';
 }
 
+// The id the next row of an AUTOINCREMENT `table` gets.
+Result<std::int64_t> next_id(Db& db, std::string_view table) {
+  Result<Statement> st = db.prepare(
+      fmt::format("SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{0}'), 0),"
+                  " coalesce((SELECT max(id) FROM {0}), 0)) + 1;",
+                  table));
+  if (!st.is_ok()) return st.status();
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  return st->int64(0);
+}
+
+// Writes `rows` rows with `insert` ("INSERT INTO t (a, b)"), kRowsPerInsert
+// to a statement: SQLite's cost is much per statement run, not per row.
+// bind(statement, first parameter, row) binds one row's `columns` values.
+// (Only for tables with a rowid: into the WITHOUT ROWID mood_tag, SQLCipher 3
+// wrote several rows to a statement many times slower than one.)
+constexpr std::size_t kRowsPerInsert = 64;
+Status insert_many(Db& db, std::string_view insert, int columns, std::size_t rows,
+                   const std::function<void(Statement&, int, std::size_t)>& bind) {
+  const auto prepare = [&](std::size_t n) {
+    std::string one = "(?";
+    for (int c = 1; c < columns; ++c) one += ", ?";
+    one += ')';
+    std::string sql = fmt::format("{} VALUES {}", insert, one);
+    for (std::size_t i = 1; i < n; ++i) sql += ", " + one;
+    sql += ';';
+    return db.prepare(sql);
+  };
+  std::optional<Statement> full;  // for kRowsPerInsert rows; the last few get their own
+  for (std::size_t done = 0; done < rows;) {
+    const std::size_t n = std::min(kRowsPerInsert, rows - done);
+    std::optional<Statement> last;
+    if (n < kRowsPerInsert || !full) {
+      Result<Statement> st = prepare(n);
+      if (!st.is_ok()) return st.status();
+      (n == kRowsPerInsert ? full : last) = std::move(st).value();
+    }
+    Statement& st = n == kRowsPerInsert ? *full : *last;
+    st.reset();
+    for (std::size_t i = 0; i < n; ++i) bind(st, static_cast<int>(i) * columns + 1, done + i);
+    Status s = st.run();
+    if (!s.is_ok()) return s;
+    done += n;
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 std::string html_to_text(std::string_view html) {
+  // Most notes hold no markup at all.
+  if (html.find_first_of("<&\r") == std::string_view::npos &&
+      html.find("\n\n\n") == std::string_view::npos) {
+    return std::string(html);
+  }
   std::string out;
   out.reserve(html.size());
   for (std::size_t i = 0; i < html.size();) {
@@ -158,9 +211,26 @@ std::string clean_label(std::string_view text, std::size_t max_bytes) {
 }
 
 void sort_moods(std::vector<ImportedMood>& moods) {
-  std::stable_sort(moods.begin(), moods.end(), [](const ImportedMood& a, const ImportedMood& b) {
-    return a.entry.at.utc < b.entry.at.utc;
-  });
+  // Sorted as (time, place) pairs, then each entry moved once: an entry is too
+  // large to move about, and a second array of them would double the memory.
+  std::vector<std::pair<std::int64_t, std::uint32_t>> order(moods.size());
+  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = {moods[i].entry.at.utc, i};
+  std::sort(order.begin(), order.end());
+  // moods[k] takes what moods[order[k].second] held, one cycle of the
+  // permutation at a time, in place.
+  for (std::size_t start = 0; start < order.size(); ++start) {
+    if (order[start].second == start) continue;
+    ImportedMood held = std::move(moods[start]);
+    std::size_t k = start;
+    while (order[k].second != start) {
+      const std::uint32_t from = order[k].second;
+      moods[k] = std::move(moods[from]);
+      order[k].second = static_cast<std::uint32_t>(k);
+      k = from;
+    }
+    moods[k] = std::move(held);
+    order[k].second = static_cast<std::uint32_t>(k);
+  }
 }
 
 Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::int64_t now) {
@@ -187,9 +257,6 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
   };
   const auto prepare = [&db](const char* sql) { return db.prepare(sql); };
   Result<Statement> find_mood = prepare("SELECT 1 FROM mood WHERE import_key = ?;");
-  Result<Statement> add_mood = prepare(
-      "INSERT OR FAIL INTO mood (at, utc_offset, score, energy, note, private, created, "
-      "import_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?);");
   Result<Statement> add_tag = prepare("INSERT OR FAIL INTO mood_tag (mood_id, tag) VALUES (?, ?);");
   Result<Statement> find_session = prepare(
       "SELECT id, duration_s, edited, at, utc_offset FROM app_session WHERE import_key = ?;");
@@ -202,8 +269,8 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
   Result<Statement> any_key = prepare(
       "SELECT 1 FROM mood WHERE import_key >= ?1 AND import_key < ?2 UNION ALL"
       " SELECT 1 FROM app_session WHERE import_key >= ?1 AND import_key < ?2 LIMIT 1;");
-  for (const Result<Statement>* st : {&find_mood, &add_mood, &add_tag, &find_session, &add_session,
-                                      &extend, &deleted, &any_deleted, &any_key}) {
+  for (const Result<Statement>* st : {&find_mood, &add_tag, &find_session, &add_session, &extend,
+                                      &deleted, &any_deleted, &any_key}) {
     if (!st->is_ok()) return st->status();
   }
 
@@ -235,6 +302,8 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
   };
   Result<bool> look = batch.moods.empty() ? Result<bool>(false) : holds_keys(batch.source + ":");
   if (!look.is_ok()) return look.status();
+  std::vector<const ImportedMood*> fresh;
+  fresh.reserve(batch.moods.size());
   for (const ImportedMood& m : batch.moods) {
     progress();
     if (*look) {
@@ -250,28 +319,41 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
     Result<bool> gone = was_deleted(m.key);
     if (!gone.is_ok()) return gone.status();
     if (*gone) continue;
-    const MoodEntry& e = m.entry;
-    add_mood->reset();
-    add_mood->bind(1, e.at.utc)
-        .bind(2, std::int64_t{e.at.offset_s})
-        .bind(3, std::int64_t{e.score})
-        .bind(4, e.energy ? std::optional<std::int64_t>(*e.energy) : std::nullopt)
-        .bind(5, e.note ? std::optional<std::string_view>(*e.note) : std::nullopt)
-        .bind(6, std::int64_t{(e.is_private || r.mark_private) ? 1 : 0})
-        .bind(7, now)
-        .bind(8, std::string_view(m.key));
-    Status s = add_mood->run();
-    if (!s.is_ok()) return s.with_context("cannot import a mood entry");
-    touch(e.at);
-    const std::int64_t id = db.last_insert_rowid();
-    for (const std::string& tag : e.tags) {
-      add_tag->reset();
-      add_tag->bind(1, id).bind(2, std::string_view(tag));
-      s = add_tag->run();
-      if (!s.is_ok()) return s.with_context("cannot import a mood entry's tags");
-    }
-    ++out.imported;
+    touch(m.entry.at);
+    fresh.push_back(&m);
   }
+  // The new entries, in time order, with ids given here (after any the table
+  // ever had, as AUTOINCREMENT would): the entries go in many to a statement,
+  // then their tags.
+  Result<std::int64_t> first_id = next_id(db, "mood");
+  if (!first_id.is_ok()) return first_id.status();
+  const std::int64_t mark_private = r.mark_private ? 1 : 0;
+  Status written = insert_many(
+      db,
+      "INSERT OR FAIL INTO mood (id, at, utc_offset, score, energy, note, private, created, "
+      "import_key)",
+      9, fresh.size(), [&](Statement& st, int p, std::size_t i) {
+        const MoodEntry& e = fresh[i]->entry;
+        st.bind(p, *first_id + static_cast<std::int64_t>(i))
+            .bind(p + 1, e.at.utc)
+            .bind(p + 2, std::int64_t{e.at.offset_s})
+            .bind(p + 3, std::int64_t{e.score})
+            .bind(p + 4, e.energy ? std::optional<std::int64_t>(*e.energy) : std::nullopt)
+            .bind(p + 5, e.note ? std::optional<std::string_view>(*e.note) : std::nullopt)
+            .bind(p + 6, e.is_private ? std::int64_t{1} : mark_private)
+            .bind(p + 7, now)
+            .bind(p + 8, std::string_view(fresh[i]->key));
+      });
+  if (!written.is_ok()) return written.with_context("cannot import a mood entry");
+  for (std::size_t i = 0; i < fresh.size(); ++i) {
+    for (const std::string& tag : fresh[i]->entry.tags) {
+      add_tag->reset();
+      add_tag->bind(1, *first_id + static_cast<std::int64_t>(i)).bind(2, std::string_view(tag));
+      written = add_tag->run();
+      if (!written.is_ok()) return written.with_context("cannot import a mood entry's tags");
+    }
+  }
+  out.imported += static_cast<std::int64_t>(fresh.size());
   // The same for each ActivityWatch bucket.
   std::vector<int> known(apps.names.size(), -1);
   const auto seen_before = [&](std::uint32_t source) -> Result<bool> {
@@ -331,7 +413,10 @@ Result<ImportOutcome> import_batch(Vault& vault, const ImportRequest& r, std::in
     ++out.imported;
   }
   if (first_day <= last_day) {
-    Status s = recompute_rollups(db, first_day, last_day);
+    const Rollups which = batch.moods.empty()     ? Rollups::kApps
+                          : apps.sessions.empty() ? Rollups::kMood
+                                                  : Rollups::kBoth;
+    Status s = recompute_rollups(db, first_day, last_day, which);
     if (!s.is_ok()) return s;
   }
   Status on = no_triggers->end();

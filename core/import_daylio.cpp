@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_map>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
@@ -35,6 +37,21 @@ constexpr EraColumns kEras[] = {
      {"full_date", "date", "weekday", "time", "mood", "activities", "scales", "note_title", "note"},
      9},
 };
+
+// The columns a row is read by, named as in kColumnNames.
+enum class Column {
+  kYear,
+  kFullDate,
+  kDate,
+  kTime,
+  kMood,
+  kActivities,
+  kScales,
+  kNoteTitle,
+  kNote
+};
+constexpr std::array<std::string_view, 9> kColumnNames = {
+    "year", "full_date", "date", "time", "mood", "activities", "scales", "note_title", "note"};
 
 std::string_view trim(std::string_view s) {
   const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -139,16 +156,20 @@ struct Row {
   std::vector<std::string> fields;
 };
 
-// Feeds libcsv and collects whole records with the line each starts on.
+// Feeds libcsv and hands each whole record, with the line it starts on, to
+// `on_row` as soon as it ends. One Row is reused, fields and all: a large
+// export allocates for its first record only.
 class CsvReader {
  public:
-  CsvReader() { csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL); }
+  explicit CsvReader(std::function<Status(const Row&)> on_row) : on_row_(std::move(on_row)) {
+    csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI | CSV_REPALL_NL);
+  }
   ~CsvReader() { csv_free(&parser_); }
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
 
-  // Parses `data`; complete records go to rows(). The byte where the CSV went
-  // wrong, if it did.
+  // Parses `data`, handing on the records it completes. The byte where the
+  // CSV went wrong, if it did; status() says if a record was refused.
   std::optional<std::uint64_t> feed(std::string_view data) {
     const std::size_t n = csv_parse(&parser_, data.data(), data.size(), &CsvReader::on_field,
                                     &CsvReader::on_record, this);
@@ -164,7 +185,8 @@ class CsvReader {
   bool finish() {
     return csv_fini(&parser_, &CsvReader::on_field, &CsvReader::on_record, this) == 0;
   }
-  std::vector<Row>& rows() { return rows_; }
+  // The first record on_row refused, if any (later ones are not handed on).
+  const Status& status() const { return status_; }
   // The line where reading stopped (for an error where the CSV itself is broken).
   std::uint64_t raw_line() const { return raw_lines_ + 1; }
   // The line where the record being read starts.
@@ -173,17 +195,19 @@ class CsvReader {
  private:
   static void on_field(void* data, std::size_t len, void* self) {
     auto* r = static_cast<CsvReader*>(self);
-    std::string field(static_cast<const char*>(data), len);
+    const std::string_view field(static_cast<const char*>(data), len);
     r->field_lines_ += static_cast<std::uint64_t>(std::count(field.begin(), field.end(), '\n'));
-    r->current_.fields.push_back(std::move(field));
+    if (r->fields_ == r->row_.fields.size()) r->row_.fields.emplace_back();
+    r->row_.fields[r->fields_++].assign(field);
   }
   static void on_record(int terminator, void* self) {
     auto* r = static_cast<CsvReader*>(self);
-    if (!r->current_.fields.empty()) {
-      r->current_.line = r->line_;
-      r->rows_.push_back(std::move(r->current_));
-      r->current_ = Row{};
+    if (r->fields_ > 0 && r->status_.is_ok()) {
+      r->row_.fields.resize(r->fields_);
+      r->row_.line = r->line_;
+      r->status_ = r->on_row_(r->row_);
     }
+    r->fields_ = 0;
     r->line_ += r->field_lines_ + (terminator == '\n' ? 1 : 0);
     r->field_lines_ = 0;
   }
@@ -192,8 +216,10 @@ class CsvReader {
   }
 
   csv_parser parser_{};
-  Row current_;
-  std::vector<Row> rows_;
+  std::function<Status(const Row&)> on_row_;
+  Status status_ = Status::ok();
+  Row row_;
+  std::size_t fields_ = 0;  // of row_, in the record being read
   std::uint64_t line_ = 1;
   std::uint64_t field_lines_ = 0;
   std::uint64_t fed_ = 0;
@@ -206,7 +232,12 @@ Status at_line(std::uint64_t line, const std::string& why, std::string hint = {}
 
 class DaylioReader {
  public:
-  explicit DaylioReader(const DaylioOptions& options) {
+  // `bytes`: the file's size, for room for as many entries as it might hold
+  // (a row takes 40 bytes or more), so the list is not copied as it grows.
+  DaylioReader(const DaylioOptions& options, std::uint64_t bytes) {
+    const std::uint64_t rows = std::min<std::uint64_t>(bytes / 40 + 1, 1 << 22);
+    batch_.moods.reserve(rows);
+    written_.reserve(rows);
     for (const MoodLabel& m : daylio_default_moods()) moods_[fold_case(m.label)] = m.score;
     for (const MoodLabel& m : options.mood_map) moods_[fold_case(trim(m.label))] = m.score;
     batch_.source = "daylio";
@@ -219,6 +250,11 @@ class DaylioReader {
       if (names.size() != e.count) continue;
       if (std::equal(names.begin(), names.end(), e.names.begin())) {
         era_ = e;
+        for (std::size_t c = 0; c < kColumnNames.size(); ++c) {
+          const auto* at = std::find(e.names.begin(), e.names.begin() + e.count, kColumnNames[c]);
+          columns_[c] =
+              at == e.names.begin() + e.count ? -1 : static_cast<int>(at - e.names.begin());
+        }
         return Status::ok();
       }
     }
@@ -233,23 +269,21 @@ class DaylioReader {
       return at_line(row.line, fmt::format("{} fields where the header has {}", row.fields.size(),
                                            era_.count));
     }
-    const auto field = [&](std::string_view name) -> const std::string& {
-      for (std::size_t i = 0; i < era_.count; ++i) {
-        if (era_.names[i] == name) return row.fields[i];
-      }
+    const auto field = [&](Column c) -> const std::string& {
       static const std::string kNone;
-      return kNone;
+      const int i = columns_[static_cast<std::size_t>(c)];
+      return i < 0 ? kNone : row.fields[static_cast<std::size_t>(i)];
     };
     int year = 0, month = 0, day = 0;
     if (era_.era == Era::kYearDate) {
-      auto y = whole(trim(field("year")));
-      auto dm = day_month(field("date"));
+      auto y = whole(trim(field(Column::kYear)));
+      auto dm = day_month(field(Column::kDate));
       if (!y || !dm) return at_line(row.line, "cannot read the date");
       year = *y;
       day = dm->first;
       month = dm->second;
     } else {
-      const std::string_view d = trim(field("full_date"));
+      const std::string_view d = trim(field(Column::kFullDate));
       auto y = d.size() == 10 && d[4] == '-' && d[7] == '-' ? whole(d.substr(0, 4)) : std::nullopt;
       auto m = y ? whole(d.substr(5, 2)) : std::nullopt;
       auto dd = m ? whole(d.substr(8, 2)) : std::nullopt;
@@ -258,7 +292,7 @@ class DaylioReader {
       month = *m;
       day = *dd;
     }
-    auto time = clock_time(field("time"));
+    auto time = clock_time(field(Column::kTime));
     if (!time) return at_line(row.line, "cannot read the time (10:00 pm or 22:00)");
     std::string notice;
     std::optional<Instant> at = wall_.at(year, month, day, time->first, time->second, 0, &notice);
@@ -269,7 +303,7 @@ class DaylioReader {
     }
     if (!notice.empty()) batch_.notices.push_back(fmt::format("line {}: {}", row.line, notice));
 
-    const std::string& label = field("mood");
+    const std::string& label = field(Column::kMood);
     auto score = by_label_.find(label);
     if (score == by_label_.end()) {
       const std::string folded = fold_case(trim(label));
@@ -284,7 +318,7 @@ class DaylioReader {
     ImportedMood m;
     m.entry.at = *at;
     m.entry.score = score->second;
-    std::string_view activities = field("activities");
+    std::string_view activities = field(Column::kActivities);
     while (!activities.empty()) {
       const std::size_t bar = std::min(activities.find('|'), activities.size());
       std::string tag = activity_tag(activities.substr(0, bar));
@@ -297,21 +331,18 @@ class DaylioReader {
       if (!note.empty()) note += "\n\n";
       note += part;
     };
-    join(trim(html_to_text(field("note_title"))));
-    join(trim(html_to_text(field("note"))));
-    if (const std::string scales(trim(field("scales"))); !scales.empty()) {
+    join(trim(html_to_text(field(Column::kNoteTitle))));
+    join(trim(html_to_text(field(Column::kNote))));
+    if (const std::string scales(trim(field(Column::kScales))); !scales.empty()) {
       join("Scales: " + scales);
     }
     if (!note.empty()) m.entry.note = std::move(note);
     Status s = validate_mood(m.entry);
     if (!s.is_ok()) return at_line(row.line, s.message());
 
-    // The n-th entry at this minute in the file, counted the same in every export.
-    const std::int64_t written = std::int64_t{year} * 100000000 + month * 1000000 + day * 10000 +
-                                 time->first * 100 + time->second;
-    const int nth = ++at_same_minute_[written];
-    m.key = fmt::format("daylio:{:04}-{:02}-{:02}T{:02}:{:02}#{}", year, month, day, time->first,
-                        time->second, nth);
+    // The key waits for finish(): it numbers the entries at one written minute.
+    written_.push_back(std::int64_t{year} * 100000000 + month * 1000000 + day * 10000 +
+                       time->first * 100 + time->second);
     batch_.moods.push_back(std::move(m));
     return Status::ok();
   }
@@ -329,6 +360,20 @@ class DaylioReader {
                       unmapped_.size() == 1 ? "" : "s", list),
           fmt::format("give each a score from 1 to 10: --mood-map {}", shell_word(map)));
     }
+    // An entry's key is its written minute and its place among the entries at
+    // that minute in file order ("daylio:2025-05-18T22:00#2"): the same in
+    // every export that holds it.
+    std::vector<std::pair<std::int64_t, std::uint32_t>> order(written_.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = {written_[i], i};
+    std::sort(order.begin(), order.end());
+    int nth = 0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      const std::int64_t w = order[k].first;
+      nth = k > 0 && order[k - 1].first == w ? nth + 1 : 1;
+      batch_.moods[order[k].second].key =
+          fmt::format(FMT_COMPILE("daylio:{:04}-{:02}-{:02}T{:02}:{:02}#{}"), w / 100000000,
+                      w / 1000000 % 100, w / 10000 % 100, w / 100 % 100, w % 100, nth);
+    }
     sort_moods(batch_.moods);
     return std::move(batch_);
   }
@@ -336,11 +381,12 @@ class DaylioReader {
  private:
   ImportBatch batch_;
   EraColumns era_{};
-  std::map<std::string, int> moods_;  // folded label -> score
+  std::array<int, kColumnNames.size()> columns_{};  // where each Column is in this era; -1: absent
+  std::map<std::string, int> moods_;                // folded label -> score
   std::vector<std::string> unmapped_;
   std::set<std::string> unmapped_seen_;
-  std::unordered_map<std::string, int> by_label_;         // as written -> score, 0 if unmapped
-  std::unordered_map<std::int64_t, int> at_same_minute_;  // the written minute -> entries so far
+  std::unordered_map<std::string, int> by_label_;  // as written -> score, 0 if unmapped
+  std::vector<std::int64_t> written_;              // each mood's written minute, YYYYMMDDhhmm
   LocalWallTimes wall_;
 };
 
@@ -381,21 +427,16 @@ Result<std::vector<MoodLabel>> parse_mood_map(std::string_view text) {
 Result<ImportBatch> read_daylio(const std::string& path, const DaylioOptions& options) {
   Result<fs::FileReader> file = fs::FileReader::open(path);
   if (!file.is_ok()) return file.status();
-  CsvReader csv;
-  DaylioReader daylio(options);
+  DaylioReader daylio(options, file->size());
   bool have_header = false;
+  CsvReader csv([&](const Row& r) {
+    if (have_header) return daylio.row(r);
+    have_header = true;
+    return daylio.header(r);
+  });
   std::vector<char> buf(64 * 1024);
   std::uint64_t read = 0;
   bool first = true;
-  const auto take_rows = [&]() -> Status {
-    for (const Row& r : csv.rows()) {
-      Status s = have_header ? daylio.row(r) : daylio.header(r);
-      if (!s.is_ok()) return s;
-      have_header = true;
-    }
-    csv.rows().clear();
-    return Status::ok();
-  };
   for (;;) {
     Result<std::size_t> n = file->read(buf.data(), buf.size());
     if (!n.is_ok()) return n.status();
@@ -403,11 +444,9 @@ Result<ImportBatch> read_daylio(const std::string& path, const DaylioOptions& op
     std::string_view chunk(buf.data(), *n);
     if (first && chunk.starts_with("\xEF\xBB\xBF")) chunk.remove_prefix(3);  // a UTF-8 BOM
     first = false;
-    if (auto bad = csv.feed(chunk); bad) {
-      return at_line(csv.raw_line(), "not valid CSV (a stray quote in a field)");
-    }
-    Status s = take_rows();
-    if (!s.is_ok()) return s;
+    const std::optional<std::uint64_t> bad = csv.feed(chunk);
+    if (!csv.status().is_ok()) return csv.status();
+    if (bad) return at_line(csv.raw_line(), "not valid CSV (a stray quote in a field)");
     read += *n;
     if (options.progress) options.progress("reading", read, file->size());
   }
@@ -416,8 +455,7 @@ Result<ImportBatch> read_daylio(const std::string& path, const DaylioOptions& op
                    "a quoted field in this record never ends (the file ends "
                    "inside it)");
   }
-  Status s = take_rows();
-  if (!s.is_ok()) return s;
+  if (!csv.status().is_ok()) return csv.status();
   if (!have_header) return invalid_input("the file is empty: no Daylio header");
   return daylio.finish();
 }

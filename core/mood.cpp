@@ -1,7 +1,6 @@
 #include "core/mood.hpp"
 
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -77,19 +76,18 @@ Status validate_mood(MoodEntry& e) {
   if (e.energy && (*e.energy < 1 || *e.energy > 10)) {
     return usage_error(fmt::format("energy {} is outside 1..10", *e.energy));
   }
-  std::set<std::string> tags;
-  for (const std::string& given : e.tags) {
-    std::string tag = normalize_tag(given);
+  for (std::string& tag : e.tags) {
+    tag = normalize_tag(tag);
     Status s = check_label(tag, "tag", kMaxTagBytes);
     if (!s.is_ok()) return s;
     if (tag.find_first_of(", ") != std::string::npos) {
       // The tag itself is journal content: it stays out of the message.
       return usage_error("a tag contains a comma or space", "give each tag its own --tag");
     }
-    tags.insert(std::move(tag));
   }
-  if (tags.size() > kMaxTags) return usage_error(fmt::format("more than {} tags", kMaxTags));
-  e.tags.assign(tags.begin(), tags.end());
+  std::sort(e.tags.begin(), e.tags.end());
+  e.tags.erase(std::unique(e.tags.begin(), e.tags.end()), e.tags.end());
+  if (e.tags.size() > kMaxTags) return usage_error(fmt::format("more than {} tags", kMaxTags));
   if (e.note) {
     Status s = check_note(*e.note);
     if (!s.is_ok()) return s;

@@ -28,10 +28,12 @@ Result<std::vector<std::string>> schema_differences(Db& db);
 // when they agree.
 Result<std::vector<std::string>> rollup_differences(Db& db, std::size_t max);
 
-// Recomputes the rollups (mood_day, app_day, app_hour) of the local days
-// first_day..last_day from their rows, in three set-based statements: for a
-// bulk write made with the triggers off (TriggersOff), such as an import.
+// Recomputes the rollups of the local days first_day..last_day from their
+// rows, in set-based statements: mood_day, if `moods`; app_day and app_hour,
+// if `apps`. For a bulk write made with the triggers off (TriggersOff), such
+// as an import, which names the tables it wrote.
 // REQUIRES: inside the write transaction that made the rows.
-Status recompute_rollups(Db& db, std::int64_t first_day, std::int64_t last_day);
+enum class Rollups { kMood = 1, kApps = 2, kBoth = 3 };
+Status recompute_rollups(Db& db, std::int64_t first_day, std::int64_t last_day, Rollups which);
 
 }  // namespace tend

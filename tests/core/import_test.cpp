@@ -205,6 +205,10 @@ TEST_CASE("Daylio: a file tend cannot read whole is refused with its line", "[im
   const std::string h = "full_date,date,weekday,time,mood,activities,note\n";
   CHECK_THAT(error_of(daylio(h + "2026-11-20,x,y,10:00,rad,,\n2026-02-30,x,y,10:00,rad,,\n")),
              Catch::Contains("line 3") && Catch::Contains("no such date"));
+  // The first of several bad rows is the one named.
+  CHECK_THAT(error_of(daylio(h + "2026-11-20,x,y,10:00,rad,,\n2026-11-20,x,y,99:00,rad,,\n" +
+                             "2026-11-20,x,y,10:00,rad\n2026-13-01,x,y,10:00,rad,,\n")),
+             Catch::Contains("line 3") && Catch::Contains("time"));
   CHECK_THAT(error_of(daylio(h + "2026-11-20,x,y,13:00 pm,rad,,\n")),
              Catch::Contains("line 2") && Catch::Contains("time"));
   CHECK_THAT(error_of(daylio(h + "2026-11-20,x,y,24:00,rad,,\n")), Catch::Contains("line 2"));
@@ -538,6 +542,62 @@ TEST_CASE("an import is idempotent, adds only what is new, keeps rollups, logs c
     }
     CHECK((*parse_json(entries[2].bytes, "entry"))["meta"]["present"] == 2);
   }
+}
+
+TEST_CASE("entries go in many to a statement: in time order, ids never reused, each tag on its own",
+          "[import]") {
+  test::TzGuard tz("UTC");
+  test::TempDir dir;
+  CreatedVault created = test::make_vault(dir / "v");
+  Vault& v = created.vault;
+  // An entry made and deleted in tend first: its id is never given again.
+  MoodEntry own;
+  own.at = {test::kNow, 0};
+  own.score = 5;
+  Result<std::int64_t> own_id = add_mood(v.db(), own, test::kNow);
+  REQUIRE(own_id.is_ok());
+  Result<AuditLog> log = v.audit();
+  REQUIRE(log.is_ok());
+  REQUIRE(remove_mood(v.db(), *log, *own_id, test::kNow).is_ok());
+
+  // 150 rows, newest first as Daylio writes them: two full statements and a
+  // short one. Row i has the note "row i" and the tag "tag-i"; rows 7 and 8
+  // share a minute and keep their file order.
+  std::string csv = "full_date,date,weekday,time,mood,activities,note\n";
+  for (int i = 0; i < 150; ++i) {
+    const int minute = i == 8 ? 7 : i;  // rows 7 and 8: 2026-11-20 at 10:07
+    csv += fmt::format("2026-11-20,x,y,{}:{:02},{},tag {} | shared,row {}\n", 10 - minute / 60,
+                       59 - minute % 60, i % 2 == 0 ? "good" : "bad", i, i);
+  }
+  ImportRequest r;
+  r.batch = *daylio(csv);
+  r.mark_private = true;
+  Result<ImportOutcome> out = import_batch(v, r, test::kNow);
+  REQUIRE(out.is_ok());
+  CHECK(out->imported == 150);
+  CHECK(count(v, "SELECT count(*) FROM mood;") == 150);
+  CHECK(count(v, "SELECT min(id) FROM mood;") == *own_id + 1);
+  CHECK(count(v, "SELECT seq FROM sqlite_sequence WHERE name = 'mood';") == *own_id + 150);
+  CHECK(count(v, "SELECT count(*) FROM mood WHERE private = 1;") == 150);
+  // Ids follow time; entries at one time follow the file.
+  CHECK(count(v, "SELECT count(*) FROM mood a JOIN mood b ON b.id = a.id + 1 WHERE b.at < a.at;") ==
+        0);
+  CHECK(count(v,
+              "SELECT count(*) FROM mood a JOIN mood b ON a.note = 'row 7' AND b.note = 'row 8'"
+              " WHERE a.at = b.at AND a.id < b.id;") == 1);
+  // Every entry has its own tag, and the shared one, and no other.
+  CHECK(count(v, "SELECT count(*) FROM mood_tag;") == 300);
+  CHECK(count(v,
+              "SELECT count(*) FROM mood m JOIN mood_tag t ON t.mood_id = m.id"
+              " WHERE t.tag = 'tag-' || substr(m.note, 5);") == 150);
+  CHECK(count(v, "SELECT count(*) FROM mood_tag WHERE tag = 'shared';") == 150);
+  // Tags are reached through their entry only (schema 9): no index by tag to write.
+  CHECK(count(v,
+              "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'mood_tag' AND type = "
+              "'index' AND name NOT LIKE 'sqlite_autoindex%';") == 0);
+  Result<std::vector<std::string>> diff = rollup_differences(v.db(), 10);
+  REQUIRE(diff.is_ok());
+  CHECK(diff->empty());
 }
 
 TEST_CASE("app sessions: re-import adds nothing, a session grown in a newer export is extended",
