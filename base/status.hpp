@@ -23,6 +23,7 @@ enum class ErrorKind {
   kConsentRefused = 9,   // no live grant covers the request                 -> 77
   kVerifyFailed = 10,    // verification found tampering or a violation      -> 1
   kClockBehind = 11,     // the clock is earlier than the audit log's last entry -> 74
+  kUnsafe = 12,          // the vault is writable by others, or another user's  -> 77
 };
 
 class [[nodiscard]] Status {

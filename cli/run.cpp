@@ -404,6 +404,7 @@ int exit_code(ErrorKind kind) {
       return kExitIoErr;
     case ErrorKind::kWrongPassphrase:
     case ErrorKind::kConsentRefused:
+    case ErrorKind::kUnsafe:
       return kExitNoPerm;
     case ErrorKind::kVerifyFailed:
       return kExitVerifyFailed;

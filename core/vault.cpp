@@ -227,8 +227,35 @@ std::vector<std::string> Vault::exposure_warnings(const std::string& dir) {
   return out;
 }
 
+Status Vault::check_access(const std::string& dir) {
+  const VaultPaths p = vault_paths(dir);
+  for (const std::string& path : {p.dir, p.header, p.db, p.db + "-wal", p.db + "-shm"}) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) continue;  // missing: said elsewhere
+    const bool is_dir = S_ISDIR(st.st_mode);
+    if (st.st_uid != ::geteuid()) {
+      return Status::error(
+          ErrorKind::kUnsafe,
+          fmt::format("{} belongs to another user (uid {}): tend opens only its own user's vault",
+                      quote(path, 120), st.st_uid),
+          is_dir && path == p.dir ? "a symbolic link may lead there: see readlink -f"
+                                  : "a vault is one user's; make your own with tend init");
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+      return Status::error(
+          ErrorKind::kUnsafe,
+          fmt::format("{} is writable by other users (mode {:04o}): they could replace or roll "
+                      "back the vault, so tend will not open it",
+                      quote(path, 120), st.st_mode & 07777),
+          fmt::format("chmod {} {}", is_dir ? "700" : "600", quote(path, 120)));
+    }
+  }
+  return Status::ok();
+}
+
 Result<VaultHeader> Vault::read_header(const std::string& dir) {
   const VaultPaths paths = vault_paths(dir);
+  if (Status s = check_access(dir); !s.is_ok()) return s;
   if (!fs::exists(paths.header)) {
     if (!fs::exists(dir)) {
       return not_found(fmt::format("no vault at {}", dir), "create one with: tend init");

@@ -57,10 +57,15 @@ class Vault {
   // Reads and checks vault.json without unlocking (no secret needed).
   static Result<VaultHeader> read_header(const std::string& dir);
 
-  // What in `dir` other users could read or change (tend makes the directory
-  // 0700 and its files 0600): one line per finding, for the user. Ciphertext
-  // that others can copy can be attacked offline.
+  // What in `dir` other users could read (tend makes the directory 0700 and
+  // its files 0600): one line per finding, for the user. Ciphertext that
+  // others can copy can be attacked offline.
   static std::vector<std::string> exposure_warnings(const std::string& dir);
+  // kUnsafe if the vault (its directory, wherever a symlink leads, or a file in
+  // it) belongs to another user or is writable by group or others: whoever can
+  // write it can replace the header or roll the log back under the owner.
+  // read_header() checks this first, so every way of opening a vault does.
+  static Status check_access(const std::string& dir);
 
   // Unlocks with the passphrase: kWrongPassphrase if it does not unwrap the
   // data key; kCorrupt if the header or database is damaged. Never writes a
