@@ -187,7 +187,10 @@ void render_checkin_list(const std::vector<Checkin>& list, Printer& p) {
            {"ANSWERS"}});
   for (const Checkin& c : list) {
     std::string answers;
-    for (int a : c.answers) answers += (answers.empty() ? "" : ",") + std::to_string(a);
+    for (int a : c.answers) {
+      if (!answers.empty()) answers += ',';
+      answers += std::to_string(a);
+    }
     t.add_row({std::to_string(c.id), p.time(c.at.utc), c.app.value_or("tend"),
                c.instrument_id + " " + c.instrument_version,
                fmt::format("{}/{}", number(c.score), number(c.score_max)), answers});
