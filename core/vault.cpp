@@ -19,6 +19,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "core/fs.hpp"
@@ -92,6 +96,73 @@ void remove_staging(const VaultPaths& p) {
   ::rmdir(p.dir.c_str());
 }
 
+Status unsafe(std::string message, std::string hint) {
+  return Status::error(ErrorKind::kUnsafe, std::move(message), std::move(hint));
+}
+
+// `path` made absolute with every symbolic link resolved.
+Result<std::string> real_path(const std::string& path) {
+  char* real = ::realpath(path.c_str(), nullptr);
+  if (real == nullptr) {
+    return io_error(fmt::format("cannot resolve {}: {}", quote(path, 120), std::strerror(errno)));
+  }
+  std::string out(real);
+  std::free(real);
+  return out;
+}
+
+// Where `path` itself lives, with the symbolic links above it resolved but
+// not a link at `path`: "<realpath of its directory>/<its name>".
+Result<std::string> real_location(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  Result<std::string> real = real_path(dir);
+  if (!real.is_ok()) return real.status();
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return *real == "/" ? "/" + name : *real + "/" + name;
+}
+
+// Every directory above `path` (absolute, no symbolic links above it) belongs
+// to the user or root and is writable by no one else, unless it is sticky (as
+// /tmp is) and what lies in it on the way down is the user's or root's: else
+// someone else could put another directory where the vault is.
+Status check_directories_above(const std::string& path) {
+  const uid_t me = ::geteuid();
+  std::string below = path;
+  while (below.size() > 1) {
+    const std::size_t slash = below.rfind('/');
+    const std::string above = slash == 0 ? "/" : below.substr(0, slash);
+    struct stat st {};
+    if (::lstat(above.c_str(), &st) != 0) {
+      return io_error(fmt::format("cannot read {}: {}", quote(above, 120), std::strerror(errno)));
+    }
+    if (st.st_uid != 0 && st.st_uid != me) {
+      return unsafe(
+          fmt::format("{} belongs to another user (uid {}): whoever owns a directory above "
+                      "the vault can put another vault in its place",
+                      quote(above, 120), st.st_uid),
+          "keep the vault under your own home directory");
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+      struct stat child {};
+      const bool sticky_and_ours = (st.st_mode & S_ISVTX) != 0 &&
+                                   ::lstat(below.c_str(), &child) == 0 &&
+                                   (child.st_uid == me || child.st_uid == 0);
+      if (!sticky_and_ours) {
+        return unsafe(fmt::format("{} is writable by other users (mode {:04o}): they could put "
+                                  "another vault where this one is",
+                                  quote(above, 120), st.st_mode & 07777),
+                      fmt::format("chmod go-w {}, or keep the vault elsewhere", quote(above, 120)));
+      }
+    }
+    below = above;
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 VaultPaths vault_paths(const std::string& dir) {
@@ -126,6 +197,13 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
     return Status::error(ErrorKind::kExists, fmt::format("{} exists and is not a directory", dir));
   }
   s = fs::make_parent_dirs(target);
+  if (!s.is_ok()) return s;
+  // The same rules as every open: else the recovery key would be shown for a
+  // vault that the next command refuses, or that someone else could swap.
+  Result<std::string> location = real_location(target);
+  if (!location.is_ok()) return location.status();
+  s = check_directories_above(*location);
+  if (s.is_ok()) s = check_access(target);  // an empty directory already there
   if (!s.is_ok()) return s;
   const VaultPaths paths = vault_paths(target + ".init-" + crypto::to_hex(crypto::random_bytes(6)));
   s = fs::make_private_dir(paths.dir);
@@ -198,6 +276,8 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
   if (s.is_ok())
     s = fs::rename_dir(paths.dir, target);  // replaces an empty `dir`, never a full one
   if (!s.is_ok()) return fail(s);
+  s = check_access(target);
+  if (!s.is_ok()) return s;
 
   Result<Vault> v = finish_unlock(target, std::move(h), std::move(dek));
   if (!v.is_ok()) return v.status();
@@ -227,27 +307,60 @@ std::vector<std::string> Vault::exposure_warnings(const std::string& dir) {
   return out;
 }
 
-Status Vault::check_access(const std::string& dir) {
-  const VaultPaths p = vault_paths(dir);
+Status Vault::check_access(const std::string& given) {
+  const uid_t me = ::geteuid();
+  std::string dir = given;  // "v/" would follow a link at v
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  struct stat link {};
+  if (::lstat(dir.c_str(), &link) != 0) {
+    if (errno == ENOENT) return Status::ok();  // no vault: said by the caller
+    return io_error(fmt::format("cannot read {}: {}", quote(dir, 120), std::strerror(errno)));
+  }
+  // A vault path may be a symbolic link, if the link and the directories that
+  // hold it are the user's: whoever can change the link chooses the vault.
+  Result<std::string> location = real_location(dir);
+  if (!location.is_ok()) return location.status();
+  if (S_ISLNK(link.st_mode)) {
+    if (link.st_uid != me && link.st_uid != 0) {
+      return unsafe(fmt::format("{} is a symbolic link that belongs to another user (uid {}): "
+                                "they choose which vault it leads to",
+                                quote(dir, 120), link.st_uid),
+                    "give the vault's own directory: --vault \"$(readlink -f DIR)\"");
+    }
+    if (Status s = check_directories_above(*location); !s.is_ok()) return s;
+  }
+  Result<std::string> real = real_path(dir);
+  if (!real.is_ok()) return real.status();
+  if (Status s = check_directories_above(*real); !s.is_ok()) return s;
+
+  const VaultPaths p = vault_paths(*real);
   for (const std::string& path : {p.dir, p.header, p.db, p.db + "-wal", p.db + "-shm"}) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) continue;  // missing: said elsewhere
-    const bool is_dir = S_ISDIR(st.st_mode);
-    if (st.st_uid != ::geteuid()) {
-      return Status::error(
-          ErrorKind::kUnsafe,
+    if (::lstat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT) continue;  // missing: said elsewhere
+      return io_error(fmt::format("cannot read {}: {}", quote(path, 120), std::strerror(errno)));
+    }
+    const bool is_dir = path == p.dir;
+    if (is_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
+      return unsafe(fmt::format("{} is not a plain {} (a symbolic link?): a vault is one directory "
+                                "with its files in it",
+                                quote(path, 120), is_dir ? "directory" : "file"),
+                    "put the file itself there");
+    }
+    if (st.st_uid != me) {
+      return unsafe(
           fmt::format("{} belongs to another user (uid {}): tend opens only its own user's vault",
                       quote(path, 120), st.st_uid),
-          is_dir && path == p.dir ? "a symbolic link may lead there: see readlink -f"
-                                  : "a vault is one user's; make your own with tend init");
+          is_dir && S_ISLNK(link.st_mode)
+              ? fmt::format("{} is a symbolic link to it: readlink -f {}", quote(dir, 120),
+                            quote(dir, 120))
+              : "a vault is one user's; make your own with tend init");
     }
     if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-      return Status::error(
-          ErrorKind::kUnsafe,
-          fmt::format("{} is writable by other users (mode {:04o}): they could replace or roll "
-                      "back the vault, so tend will not open it",
-                      quote(path, 120), st.st_mode & 07777),
-          fmt::format("chmod {} {}", is_dir ? "700" : "600", quote(path, 120)));
+      return unsafe(fmt::format("{} is writable by other users (mode {:04o}): they could replace "
+                                "or roll back the vault, so tend will not open it",
+                                quote(path, 120), st.st_mode & 07777),
+                    fmt::format("chmod {} {}", is_dir ? "700" : "600", quote(path, 120)));
     }
   }
   return Status::ok();

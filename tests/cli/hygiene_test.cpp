@@ -107,11 +107,24 @@ TEST_CASE("a running tend writes no core and cannot be dumped by its own user",
   std::optional<uid_t> owner;
   // From exec to the first lines of main: poll, for up to 20 s under sanitizers.
   for (int i = 0; i < 2000; ++i) {
+    // Only a live process that has become tend counts (a zombie's /proc is root's).
+    char exe[4096] = {};
+    const ssize_t n =
+        ::readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), exe, sizeof exe - 1);
+    if (n <= 0 || std::string(exe, static_cast<std::size_t>(n)) != kTend) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     limit = core_limit(pid);
     owner = environ_owner(pid);
     if (limit == "0" && (!as_nobody || owner == uid_t{0})) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // Still waiting for its passphrase when sampled: not a zombie.
+  std::ifstream stat_file("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat_line;
+  std::getline(stat_file, stat_line);
+  CHECK(stat_line.find(") Z ") == std::string::npos);
   ::close(in[1]);  // no passphrase: tend ends without a vault
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
@@ -148,6 +161,7 @@ TEST_CASE("a whole session opens no socket but the one to its own agent",
   // shell: strace follows every process (the agent too) and ends with the last.
   const std::string session = R"sh(set -e
 t() { "$TEND" "$@" >/dev/null; }
+trap '"$TEND" lock >/dev/null 2>&1' EXIT  # strace -f waits for the agent: always end it
 t mood add 7 --tag walk --note "A good day"
 t app log Headspace --duration 15m
 t import daylio "$DIR/daylio.csv"
@@ -238,6 +252,34 @@ TEST_CASE(
   CHECK_THAT(readable.err, Catch::Contains("is open to other users (mode 0640)"));
   REQUIRE(::chmod((dir / "v/vault.db").c_str(), 0600) == 0);
 
+  // A vault file that is a symbolic link (SQLite would keep its WAL beside the target).
+  REQUIRE(::rename((dir / "v/vault.db").c_str(), (dir / "elsewhere.db").c_str()) == 0);
+  REQUIRE(::symlink((dir / "elsewhere.db").c_str(), (dir / "v/vault.db").c_str()) == 0);
+  test::ProcResult linked = tend(dir / "v");
+  CHECK(linked.code == 77);
+  CHECK_THAT(linked.err, Catch::Contains("is not a plain file"));
+  REQUIRE(::unlink((dir / "v/vault.db").c_str()) == 0);
+  REQUIRE(::rename((dir / "elsewhere.db").c_str(), (dir / "v/vault.db").c_str()) == 0);
+
+  // A directory above the vault that others can write (and that is not
+  // sticky): they could put another vault in its place.
+  REQUIRE(::mkdir((dir / "shared").c_str(), 0700) == 0);
+  REQUIRE(::chmod((dir / "shared").c_str(), 0777) == 0);
+  REQUIRE(test::run_process({"cp", "-a", dir / "v", dir / "shared/v"}, {}).code == 0);
+  test::ProcResult above = tend(dir / "shared/v");
+  CHECK(above.code == 77);
+  CHECK_THAT(above.err, Catch::Contains("shared' is writable by other users (mode 0777)") &&
+                            Catch::Contains("chmod go-w"));
+  test::ProcResult init_there = test::run_process(
+      {kTend, "--vault", dir / "shared/new", "init", "--kdf", "interactive"}, env);
+  CHECK(init_there.code == 77);
+  struct stat none {};
+  CHECK(::stat((dir / "shared/new").c_str(), &none) != 0);
+  // Sticky, as /tmp is, with the vault's own directory inside: opened.
+  REQUIRE(::chmod((dir / "shared").c_str(), 01777) == 0);
+  CHECK(tend(dir / "shared/v").code == 0);
+  CHECK(test::fingerprint(dir / "v") == before);
+
   // A path that is a symlink to another user's vault.
   if (::geteuid() != 0) {
     WARN("not root: another user's vault cannot be made here");
@@ -253,6 +295,22 @@ TEST_CASE(
   CHECK_THAT(theirs.err,
              Catch::Contains("belongs to another user (uid 65534)") && Catch::Contains("readlink"));
   CHECK(test::fingerprint(other / "v") == others_before);
+
+  // The user's own vault, through a link another user owns: they choose where it leads.
+  REQUIRE(::symlink((dir / "v").c_str(), (dir / "their-link").c_str()) == 0);
+  REQUIRE(::lchown((dir / "their-link").c_str(), 65534, 65534) == 0);
+  test::ProcResult their_link = tend(dir / "their-link");
+  CHECK(their_link.code == 77);
+  CHECK_THAT(their_link.err, Catch::Contains("is a symbolic link that belongs to another user"));
+  // A directory above the vault that another user owns.
+  test::TempDir theirs_above;
+  REQUIRE(test::run_process({"cp", "-a", dir / "v", theirs_above / "v"}, {}).code == 0);
+  REQUIRE(::chown(theirs_above.path().c_str(), 65534, 65534) == 0);
+  test::ProcResult owned_above = tend(theirs_above / "v");
+  CHECK(owned_above.code == 77);
+  CHECK_THAT(owned_above.err, Catch::Contains("belongs to another user (uid 65534): whoever owns "
+                                              "a directory above the vault"));
+  REQUIRE(::chown(theirs_above.path().c_str(), 0, 0) == 0);  // for TempDir to remove it
 }
 
 TEST_CASE("whatever the umask, tend makes its files 0600 and its directories 0700",
