@@ -1,6 +1,8 @@
 // Process hygiene, seen from outside the real binary: a whole session under
-// strace opens no socket but its own agent's, and a running tend can be
-// neither dumped nor traced by its own user.
+// strace opens no socket but its own agent's; a running tend writes no core
+// and cannot be dumped; a vault that others could change, or that is not the
+// user's, is refused; and whatever the umask, files are 0600 and directories
+// 0700.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
