@@ -171,6 +171,9 @@ Result<Instant> parse_relative(std::string_view text, std::int64_t now) {
     base = from_local(y, mo, std::min(tm.tm_mday, days_in_month(y, mo)), tm.tm_hour, tm.tm_min,
                       tm.tm_sec);
   }
+  // Dates are read within 1970..9999 (docs/cli.md); so is what a relative time
+  // reaches, or tend would print a time it cannot read back.
+  if (base - total < 0) return bad_time(text, "too far back");
   return local_instant(base - total);
 }
 

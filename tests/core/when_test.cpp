@@ -103,6 +103,8 @@ TEST_CASE("invalid times are refused with the grammar as a hint", "[core][when]"
       "-2h-1h",
       "2026-11-20T08:30 ",
       "-99999999d",
+      "-20783d",  // 1969-12-31: before the dates tend reads (found by fuzz/when.cpp)
+      "-32023d",
       "2026-11-26",  // future point
       "-0h+1h",
       "2026-11-20T08:30:00.",
@@ -115,6 +117,16 @@ TEST_CASE("invalid times are refused with the grammar as a hint", "[core][when]"
     CHECK_FALSE(r.is_ok());
     if (!r.is_ok()) CHECK(r.status().kind() == ErrorKind::kUsage);
   }
+}
+
+TEST_CASE("a relative time reaches back to 1970 and no further", "[core][when]") {
+  test::TzGuard tz("UTC0");
+  Result<Instant> first_day = parse_when("-20782d", kNow, TimeRole::kPoint);
+  REQUIRE(first_day.is_ok());
+  CHECK(format_iso(*first_day) == "1970-01-01T12:00:00+00:00");
+  // What tend prints, it reads back.
+  CHECK(parse_when(format_iso(*first_day), kNow, TimeRole::kPoint)->utc == first_day->utc);
+  CHECK_FALSE(parse_when("-20783d", kNow, TimeRole::kPoint).is_ok());
 }
 
 TEST_CASE("durations", "[core][when]") {
