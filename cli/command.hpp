@@ -189,6 +189,7 @@ void none(boost::program_options::options_description&);
 void init(boost::program_options::options_description&);
 void passwd(boost::program_options::options_description&);
 void recover(boost::program_options::options_description&);
+void rekey(boost::program_options::options_description&);
 void unlock(boost::program_options::options_description&);
 void mood_add(boost::program_options::options_description&);
 void mood_list(boost::program_options::options_description&);
@@ -219,6 +220,7 @@ namespace actions {
 Action init();
 Action status();
 Action passwd();
+Action rekey();
 Action recover();
 Action identity();
 Action check();

@@ -14,8 +14,8 @@ namespace {
 
 constexpr const char* kRekeyNote =
     "The data key stays the same, so a copy of the old vault.json (in a backup, say)\n"
-    "still opens the data with the old passphrase. To shut out old copies, the data\n"
-    "key itself must change: tend rekey (coming in a later release).\n";
+    "still opens the data with the old passphrase. To shut out old copies, change the\n"
+    "data key itself: tend rekey.\n";
 
 std::string kdf_description(const KdfParams& p) {
   return fmt::format("Argon2id, {} MiB, {} passes", p.memlimit / (std::uint64_t{1} << 20),
@@ -284,6 +284,63 @@ void render_recover(const PassphraseOutcome& o, Printer& p) {
   render_passphrase(o, true, p);
 }
 
+// ---- rekey
+
+Result<RekeyRequest> parse_rekey(const Invocation& in) {
+  Result<std::optional<std::string>> key_file = in.path("recovery-key-file");
+  if (!key_file.is_ok()) return key_file.status();
+  const bool new_key = in.flag("new-recovery-key");
+  if (key_file->has_value() == new_key) {
+    return usage_error("rekey needs --recovery-key-file F or --new-recovery-key",
+                       "the recovery key's slot is rewrapped too: give the key tend init showed, "
+                       "or have a new one made");
+  }
+  RekeyRequest r;
+  r.agents = in.agents();
+  if (*key_file) {
+    Result<SecretBytes> key = read_secret_file(**key_file, "recovery key file");
+    if (!key.is_ok()) return key.status();
+    r.recovery_key = std::move(key).value();
+  }
+  Io& io = in.io();
+  const PassphraseSources sources = in.passphrase_sources();
+  r.passphrase = [&io, sources] { return current_passphrase(sources, io); };
+  return r;
+}
+
+void render_rekey(const RekeyOutcome& o, Printer& p) {
+  for (const std::string& note : o.notes) p.warn(note);
+  constexpr std::string_view kSlot = "@RECOVERY-KEY@";
+  std::string shown;
+  if (p.json()) {
+    Json j = {{"rekeyed", true}, {"audit_seq", o.audit_seq}, {"agent_ended", o.agent_ended}};
+    if (o.new_recovery_key) j["recovery_key"] = kSlot;
+    shown = dump_json(j, 2) + "\n";
+  } else {
+    shown =
+        "Data key replaced: vault.db is re-encrypted under a new key, and copies of the old\n"
+        "vault.json or vault.db no longer open this vault's data. The passphrase is the same.\n";
+    if (o.agent_ended)
+      shown += "The unlock agent held the old key and was ended: tend unlock again.\n";
+    if (o.new_recovery_key) {
+      shown += fmt::format(
+          "\nNew recovery key (shown this once; the old one no longer works; write it down\n"
+          "and keep it apart from this device):\n\n    {}\n",
+          kSlot);
+    } else {
+      shown += "The recovery key is the same.\n";
+    }
+  }
+  const std::size_t at = shown.find(kSlot);
+  if (at == std::string::npos) {
+    p.raw(shown);
+    return;
+  }
+  p.raw(std::string_view(shown).substr(0, at));
+  p.raw(as_text(*o.new_recovery_key));
+  p.raw(std::string_view(shown).substr(at + kSlot.size()));
+}
+
 // ---- identity
 
 Result<IdentityRequest> parse_identity(const Invocation&) {
@@ -323,6 +380,13 @@ void passwd(po::options_description& d) {
                   "read the new passphrase from the first line of F (else asked twice)");
 }
 
+void rekey(po::options_description& d) {
+  d.add_options()("recovery-key-file", po::value<std::string>()->value_name("F"),
+                  "the recovery key shown by tend init, on the first line of F (it keeps working)")(
+      "new-recovery-key", po::bool_switch(),
+      "make a new recovery key instead, shown once (the old one stops working)");
+}
+
 void recover(po::options_description& d) {
   d.add_options()("recovery-key-file", po::value<std::string>()->value_name("F"),
                   "the recovery key shown by tend init, on the first line of F");
@@ -343,6 +407,9 @@ Action passwd() {
 }
 Action recover() {
   return in_vault_dir(parse_recover, vault_recover, render_recover);
+}
+Action rekey() {
+  return in_vault_dir(parse_rekey, vault_rekey, render_rekey);
 }
 Action identity() {
   return unlocked(parse_identity, vault_identity, render_identity);

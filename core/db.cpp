@@ -1,5 +1,7 @@
 #include "core/db.hpp"
 
+#include <sys/stat.h>
+
 #include <cstring>
 #include <utility>
 
@@ -34,18 +36,28 @@ Db::~Db() {
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
 
-Db::Db(Db&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+Db::Db(Db&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), file_(std::move(other.file_)) {}
 
 Db& Db::operator=(Db&& other) noexcept {
   if (this != &other) {
     if (db_ != nullptr) sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
+    file_ = std::move(other.file_);
   }
   return *this;
 }
 
 Status Db::error(int rc, std::string_view what) const {
   const char* msg = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  if (rc == SQLITE_CONSTRAINT_COMMITHOOK ||
+      ((rc & 0xff) == SQLITE_CONSTRAINT && db_ != nullptr &&
+       sqlite3_extended_errcode(db_) == SQLITE_CONSTRAINT_COMMITHOOK)) {
+    return io_error(fmt::format("{}: the vault was replaced (by tend rekey) meanwhile; nothing "
+                                "was written",
+                                what),
+                    "run the command again");
+  }
   switch (rc & 0xff) {
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB: {
@@ -76,6 +88,12 @@ Status Db::error(int rc, std::string_view what) const {
 Result<Db> Db::open(const std::string& path, const crypto::SecretBytes& raw_key,
                     const CipherSettings& settings, Mode mode) {
   if (raw_key.size() != 32) return corrupt("vault key has the wrong length");
+  // The file's identity before SQLite opens it by name: if another tend swaps
+  // a new vault in meanwhile, the two differ and the open stops.
+  struct stat before {};
+  if (::stat(path.c_str(), &before) != 0 && mode == Mode::kOpenExisting) {
+    return io_error(fmt::format("cannot open vault database {}", path));
+  }
   sqlite3* handle = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
                     (mode == Mode::kCreate ? SQLITE_OPEN_CREATE : 0);
@@ -97,6 +115,19 @@ Result<Db> Db::open(const std::string& path, const crypto::SecretBytes& raw_key,
   // Prove the key: reading the schema decrypts and authenticates page 1.
   s = db.exec("SELECT count(*) FROM sqlite_master;");
   if (!s.is_ok()) return s.with_context("cannot open vault database");
+  // SQLite holds the file open from here on: this is the file it reads.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return io_error(fmt::format("cannot stat {}", path));
+  if (mode == Mode::kOpenExisting && (st.st_dev != before.st_dev || st.st_ino != before.st_ino)) {
+    return io_error("the vault was replaced (by tend rekey) while this command opened it",
+                    "run the command again");
+  }
+  db.file_ = std::make_unique<FileId>(FileId{path, st.st_dev, st.st_ino});
+  // Every commit, through Transaction or a lone statement, lands only in the
+  // file that still has the vault's name (a non-zero return rolls it back).
+  sqlite3_commit_hook(
+      handle, [](void* file) { return static_cast<const FileId*>(file)->still_named() ? 0 : 1; },
+      db.file_.get());
 
   // No plaintext spills into temporary files; deleted content is overwritten.
   s = db.exec(
@@ -260,9 +291,70 @@ crypto::SecretBytes Statement::secret_blob(int column) const {
   return crypto::SecretBytes::from({p, static_cast<std::size_t>(n)});
 }
 
+void Db::keep_files_on_close() {
+  int persist = 1;
+  (void)sqlite3_file_control(db_, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+}
+
+bool Db::FileId::still_named() const {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+bool Db::still_named() const {
+  return file_ == nullptr || file_->still_named();
+}
+
+Status Db::export_to(const std::string& path, const crypto::SecretBytes& raw_key,
+                     const CipherSettings& settings) {
+  // The key is bound, not spliced into the SQL, so no copy of it is left in
+  // an SQL string.
+  const crypto::SecretBytes literal = raw_key_literal(raw_key);
+  sqlite3_stmt* attach = nullptr;
+  int rc = sqlite3_prepare_v2(db_, "ATTACH DATABASE ?1 AS rekeyed KEY ?2;", -1, &attach, nullptr);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(attach, 1, path.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_blob(attach, 2, literal.data(), static_cast<int>(literal.size()), SQLITE_STATIC);
+    rc = sqlite3_step(attach);
+    if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  }
+  sqlite3_finalize(attach);
+  if (rc != SQLITE_OK) return error(rc, "cannot create the re-encrypted database");
+  Result<Statement> version = prepare("PRAGMA main.user_version;");
+  Status s = version.status();
+  std::int64_t user_version = 0;
+  if (s.is_ok()) {
+    Result<bool> row = version->step();
+    s = row.status();
+    if (s.is_ok() && *row) user_version = version->int64(0);
+  }
+  version = Statement();
+  const std::string setup =
+      fmt::format("PRAGMA rekeyed.cipher_page_size = {}; PRAGMA rekeyed.auto_vacuum = FULL;",
+                  settings.page_size);
+  // One transaction, and no journal for the copy: it is a new file that is
+  // thrown away whole if anything fails, so a rollback journal would only
+  // cost a create, a sync and an unlink per table.
+  if (s.is_ok()) s = exec(setup.c_str());
+  if (s.is_ok()) s = exec("PRAGMA rekeyed.journal_mode = OFF; BEGIN;");
+  if (s.is_ok()) s = exec("SELECT sqlcipher_export('rekeyed');");
+  if (s.is_ok()) {
+    s = exec(fmt::format("PRAGMA rekeyed.user_version = {};", user_version).c_str());
+  }
+  if (s.is_ok()) s = exec("COMMIT;");
+  if (!s.is_ok()) (void)exec("ROLLBACK;");
+  Status detached = exec("DETACH DATABASE rekeyed;");
+  return s.is_ok() ? detached : s;
+}
+
 Result<Transaction> Transaction::begin(Db& db) {
   Status s = db.exec("BEGIN IMMEDIATE;");
   if (!s.is_ok()) return s;
+  if (!db.still_named()) {
+    (void)db.exec("ROLLBACK;");
+    return io_error("the vault was replaced (by tend rekey or restore) while this command waited",
+                    "run the command again");
+  }
   return Transaction(&db);
 }
 

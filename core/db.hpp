@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -63,9 +64,34 @@ class Db {
   // Maps an SQLite result code to a Status, with `what` as context.
   Status error(int rc, std::string_view what) const;
 
+  // Copies the whole database, schema, rows and user_version, into the empty
+  // file `path`, encrypted under `raw_key` with `settings` (sqlcipher_export),
+  // with auto_vacuum FULL as tend makes every vault. Reads one snapshot. The
+  // copy is left in rollback-journal mode: open it and set WAL.
+  Status export_to(const std::string& path, const crypto::SecretBytes& raw_key,
+                   const CipherSettings& settings);
+
+  // Whether the file this was opened from still has its name: false once tend
+  // rekey or restore put another vault.db in its place. Transaction::begin
+  // checks it, so that no write lands in a vault that was replaced.
+  bool still_named() const;
+
+  // On close, SQLite removes the -wal and -shm files by name. After tend
+  // rekey or restore has put another vault under that name, they would be the
+  // new vault's: this makes the close leave them (SQLITE_FCNTL_PERSIST_WAL).
+  void keep_files_on_close();
+
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_ = nullptr;
+  // The file opened and its identity then (open() only), on the heap so that
+  // SQLite's commit hook can hold its address while the Db moves.
+  struct FileId {
+    std::string path;
+    std::uint64_t dev = 0, ino = 0;
+    bool still_named() const;
+  };
+  std::unique_ptr<FileId> file_;
 };
 
 class Statement {
@@ -134,6 +160,8 @@ class [[nodiscard]] TriggersOff {
 // BEGIN IMMEDIATE on construction; rolls back on destruction unless committed.
 class [[nodiscard]] Transaction {
  public:
+  // BEGIN IMMEDIATE. kIo, and nothing begun, if the file was replaced by
+  // another tend (rekey, restore) while this one waited for the lock.
   static Result<Transaction> begin(Db& db);
   ~Transaction();
   Transaction(Transaction&& other) noexcept;

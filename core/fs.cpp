@@ -230,6 +230,39 @@ Status rename_dir(const std::string& from, const std::string& to) {
   return s;
 }
 
+Status exchange_dirs(const std::string& a, const std::string& b) {
+  if (env().renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) != 0) {
+    if (errno == EINVAL || errno == ENOSYS) {
+      return io_error(
+          fmt::format("the file system of {} cannot swap two directories in one step", b),
+          "move the vault to a local file system (ext4, xfs, btrfs, tmpfs) first");
+    }
+    return errno_status("cannot swap in", b);
+  }
+  Status s = fsync_dir(parent_of(b));
+  if (!s.is_ok()) (void)env().renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE);
+  return s;
+}
+
+Status remove_dir_files(const std::string& dir) {
+  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return errno_status("cannot open directory", dir);
+  DIR* d = ::fdopendir(::dup(fd.get()));
+  if (d == nullptr) return errno_status("cannot read directory", dir);
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(d);
+  for (const std::string& name : names) {
+    if (::unlinkat(fd.get(), name.c_str(), 0) != 0)
+      return errno_status("cannot remove", join(dir, name));
+  }
+  if (::rmdir(dir.c_str()) != 0) return errno_status("cannot remove", dir);
+  return Status::ok();
+}
+
 Status make_private_dir(const std::string& path) {
   if (path.empty()) return usage_error("empty vault path");
   Status parents = make_parent_dirs(path);

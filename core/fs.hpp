@@ -70,6 +70,15 @@ Status make_parent_dirs(const std::string& path);
 // fails, renames it back (so `to` holds nothing that may not last).
 Status rename_dir(const std::string& from, const std::string& to);
 
+// Swaps directories `a` and `b` in one step (renameat2 RENAME_EXCHANGE), then
+// syncs their parent; if that fails, swaps them back. kIo on a file system
+// that cannot (tend rekey and restore refuse to work without it).
+Status exchange_dirs(const std::string& a, const std::string& b);
+
+// Removes directory `dir` and the files in it (no subdirectories expected; a
+// symbolic link in it is removed, never followed).
+Status remove_dir_files(const std::string& dir);
+
 std::string parent_of(const std::string& path);
 
 // Owns a file descriptor: closed when dropped.

@@ -16,6 +16,9 @@
 //   unlocked --~Vault()--> locked (DEK wiped, database closed)
 #include "core/vault.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,6 +97,82 @@ void remove_staging(const VaultPaths& p) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((p.db + suffix).c_str());
   ::unlink(p.header.c_str());
   ::rmdir(p.dir.c_str());
+}
+
+// ---- Staging directories
+//
+// init, rekey and restore build a whole vault directory beside the vault,
+// named DIR.init-, DIR.rekey- or DIR.restore- and 12 hex digits, and move it
+// into place in one rename. The process building one holds an flock on it, so
+// that one left by a killed process is known by its name and by holding no
+// lock, and is removed at the next run (remove_stale_staging).
+
+constexpr const char* kStagingKinds[] = {".init-", ".rekey-", ".restore-"};
+constexpr std::size_t kStagingHexDigits = 12;
+
+struct Staging {
+  VaultPaths paths;
+  fs::UniqueFd lock;  // an flock on the directory, held while it is built
+};
+
+Result<Staging> make_staging(const std::string& target, const char* kind) {
+  Staging st{
+      vault_paths(target + kind + crypto::to_hex(crypto::random_bytes(kStagingHexDigits / 2))), {}};
+  Status s = fs::make_private_dir(st.paths.dir);
+  if (!s.is_ok()) return s;
+  st.lock =
+      fs::UniqueFd(::open(st.paths.dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!st.lock.valid() || ::flock(st.lock.get(), LOCK_EX | LOCK_NB) != 0) {
+    ::rmdir(st.paths.dir.c_str());
+    return io_error(fmt::format("cannot lock {}", st.paths.dir));
+  }
+  return st;
+}
+
+// The staging directories beside `target` that no running tend holds: removed,
+// and named in what is returned (as "DIR.rekey-..., left by an interrupted
+// tend rekey").
+std::vector<std::string> remove_stale_staging(const std::string& target) {
+  std::vector<std::string> removed;
+  const std::string parent = fs::parent_of(target);
+  const std::string base = target.substr(target.find_last_of('/') + 1);
+  DIR* d = ::opendir(parent.c_str());
+  if (d == nullptr) return removed;
+  std::vector<std::pair<std::string, std::string>> found;  // name, kind
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    for (const char* kind : kStagingKinds) {
+      const std::string prefix = base + kind;
+      if (name.size() != prefix.size() + kStagingHexDigits || !name.starts_with(prefix)) continue;
+      if (name.find_first_not_of("0123456789abcdef", prefix.size()) != std::string::npos) continue;
+      found.emplace_back(name, std::string(kind + 1, std::strlen(kind) - 2));
+    }
+  }
+  ::closedir(d);
+  for (const auto& [name, kind] : found) {
+    const std::string path = fs::join(parent, name);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
+      continue;
+    }
+    const fs::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // at work
+    if (fs::remove_dir_files(path).is_ok()) {
+      removed.push_back(fmt::format("removed {}, left by an interrupted tend {}", path, kind));
+    }
+  }
+  return removed;
+}
+
+std::string without_trailing_slashes(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
+
+SecretBytes copy_of(const SecretBytes& s) {
+  SecretBytes out(s.size());
+  if (s.size() > 0) std::memcpy(out.data(), s.data(), s.size());
+  return out;
 }
 
 Status unsafe(std::string message, std::string hint) {
@@ -185,8 +264,7 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
   if (Status why = crypto::check_kdf_params(kdf); !why.is_ok()) return usage_error(why.message());
   // The vault is built in a staging directory beside `dir` and renamed into
   // place at the end, so an interrupted init leaves no half-made vault at `dir`.
-  std::string target = dir;
-  while (target.size() > 1 && target.back() == '/') target.pop_back();
+  const std::string target = without_trailing_slashes(dir);
   if (fs::is_symlink(target)) {
     return Status::error(
         ErrorKind::kExists,
@@ -205,9 +283,10 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
   s = check_directories_above(*location);
   if (s.is_ok()) s = check_access(target);  // an empty directory already there
   if (!s.is_ok()) return s;
-  const VaultPaths paths = vault_paths(target + ".init-" + crypto::to_hex(crypto::random_bytes(6)));
-  s = fs::make_private_dir(paths.dir);
-  if (!s.is_ok()) return s;
+  (void)remove_stale_staging(target);
+  Result<Staging> staging = make_staging(target, ".init-");
+  if (!staging.is_ok()) return staging.status();
+  const VaultPaths paths = staging->paths;
 
   VaultHeader h;
   h.vault_id = crypto::to_hex(crypto::random_bytes(kVaultIdBytes));
@@ -493,6 +572,136 @@ Result<Vault::PassphraseChange> Vault::change_passphrase(const SecretBytes& new_
   return PassphraseChange{*seq, serialize_header(header_) == bytes};
 }
 
+Result<std::int64_t> Vault::rekey(const SecretBytes& passphrase, const SecretBytes& recovery_key,
+                                  bool new_recovery_key, const std::function<void()>& before_swap,
+                                  std::int64_t now) {
+  const KeySlot* recovery = header_.slot(SlotKind::kRecovery);
+  if (recovery == nullptr) return not_found("this vault has no recovery key slot");
+  if (!new_recovery_key) {
+    std::optional<SecretBytes> dek =
+        crypto::open(recovery_slot_key(recovery_key), recovery->wrapped,
+                     crypto::as_bytes(slot_associated_data(header_.vault_id, recovery->kind)));
+    if (!dek) {
+      return Status::error(ErrorKind::kWrongPassphrase,
+                           "the recovery key does not unlock this vault",
+                           "give the one tend init showed, or make a new one with "
+                           "--new-recovery-key");
+    }
+  }
+  // The directory itself, not a symbolic link to it: the exchange below would
+  // move the link and leave the old vault where it points.
+  Result<std::string> target = real_path(without_trailing_slashes(paths_.dir));
+  if (!target.is_ok()) return target.status();
+
+  // The vault as it is stays write-locked, on a connection of its own, until
+  // the new one is in its place: nothing written meanwhile can be lost.
+  Result<Db> held = Db::open(paths_.db, dek_, header_.cipher, Db::Mode::kOpenExisting);
+  if (!held.is_ok()) return held.status();
+  std::optional<Transaction> hold;
+  {
+    Result<Transaction> tx = Transaction::begin(*held);
+    if (!tx.is_ok()) return tx.status();
+    hold.emplace(std::move(tx).value());
+  }
+  // Under the lock, the header in force must still be the one unlocked, and
+  // the passphrase given must open it: else a passphrase change made
+  // meanwhile (or finished just now) would be undone by the new slot.
+  {
+    Result<VaultHeader> on_disk = read_header(paths_.dir);
+    if (!on_disk.is_ok()) return on_disk.status();
+    const KeySlot* current = on_disk->slot(SlotKind::kPassphrase);
+    Result<SecretBytes> key = crypto::derive_key(passphrase, current->salt, current->kdf);
+    if (!key.is_ok()) return key.status();
+    std::optional<SecretBytes> opened =
+        crypto::open(*key, current->wrapped,
+                     crypto::as_bytes(slot_associated_data(on_disk->vault_id, current->kind)));
+    if (serialize_header(*on_disk) != serialize_header(header_) || !opened ||
+        crypto::as_text(*opened) != crypto::as_text(dek_)) {
+      return Status::error(ErrorKind::kWrongPassphrase,
+                           "the passphrase changed while tend rekey waited (another tend passwd, "
+                           "or one an interrupted tend left and this one finished)",
+                           "run tend rekey again with the passphrase in force now");
+    }
+  }
+
+  Result<Staging> staging = make_staging(*target, ".rekey-");
+  if (!staging.is_ok()) return staging.status();
+  const VaultPaths next_paths = staging->paths;
+  auto fail = [&](Status st) {
+    (void)fs::remove_dir_files(next_paths.dir);
+    return st;
+  };
+
+  SecretBytes dek(kDekBytes);
+  crypto::random_bytes(std::span<std::uint8_t>(dek.data(), dek.size()));
+  Status s = fs::create_file(next_paths.db, "");
+  if (s.is_ok()) s = db_.export_to(next_paths.db, dek, header_.cipher);
+  if (!s.is_ok()) return fail(s);
+
+  // The header: the same vault, device keys and KDF cost; both slots wrap the
+  // new key.
+  VaultHeader next = header_;
+  KeySlot* slot = next.slot(SlotKind::kPassphrase);
+  Result<KeySlot> made = make_passphrase_slot(next.vault_id, dek, passphrase, slot->kdf);
+  if (!made.is_ok()) return fail(made.status());
+  *slot = std::move(made).value();
+  next.slot(SlotKind::kRecovery)->wrapped =
+      crypto::seal(recovery_slot_key(recovery_key), dek.span(),
+                   crypto::as_bytes(slot_associated_data(next.vault_id, SlotKind::kRecovery)));
+  next.mac = compute_header_mac(next, dek);
+
+  std::int64_t seq = 0;
+  {
+    Result<Db> db = Db::open(next_paths.db, dek, next.cipher, Db::Mode::kOpenExisting);
+    if (!db.is_ok()) return fail(db.status());
+    s = db->exec("PRAGMA journal_mode = WAL;");
+    if (!s.is_ok()) return fail(s);
+    Result<crypto::KeyPair> audit_key = device_key(DeviceKey::kAudit);
+    if (!audit_key.is_ok()) return fail(audit_key.status());
+    AuditLog log(*db, audit_origin(next.vault_id), std::move(audit_key).value());
+    Result<Transaction> tx = Transaction::begin(*db);
+    if (!tx.is_ok()) return fail(tx.status());
+    // A logged passphrase change not yet in vault.json is superseded: its
+    // header wraps the old key. The passphrase in force is the one just used.
+    s = db->exec("DELETE FROM pending_output WHERE what = 'header';");
+    if (!s.is_ok()) return fail(s);
+    Result<std::int64_t> logged =
+        log.record(kind::kKeyRotated, {{"recovery_key", new_recovery_key ? "new" : "kept"}}, now);
+    if (!logged.is_ok()) return fail(logged.status());
+    seq = *logged;
+    s = tx->commit();
+    if (!s.is_ok()) return fail(s);
+  }  // closed: its write-ahead log is folded into vault.db
+  s = fs::create_file(next_paths.header, serialize_header(next));
+  if (s.is_ok()) s = fs::fsync_dir(next_paths.dir);
+  if (!s.is_ok()) return fail(s);
+  {
+    // The copy opens, schema and device keys and all, before it takes the
+    // vault's place.
+    Result<Vault> check = finish_unlock(next_paths.dir, next, copy_of(dek));
+    if (!check.is_ok()) return fail(check.status());
+  }
+
+  before_swap();
+  // Once swapped, the old handles' names are the new vault's.
+  held->keep_files_on_close();
+  db_.keep_files_on_close();
+  s = fs::exchange_dirs(next_paths.dir, *target);
+  if (!s.is_ok()) return fail(s);
+
+  // The old vault is now at the staging name: let go of it and remove it.
+  hold.reset();
+  held = Db();
+  db_ = Db();
+  (void)fs::remove_dir_files(next_paths.dir);
+  staging->lock = fs::UniqueFd();
+
+  Result<Vault> v = finish_unlock(paths_.dir, std::move(next), std::move(dek));
+  if (!v.is_ok()) return v.status();
+  *this = std::move(v).value();
+  return seq;
+}
+
 Result<bool> Vault::publish_latest_header() {
   Result<Transaction> tx = Transaction::begin(db_);
   if (!tx.is_ok()) return tx.status();
@@ -561,7 +770,9 @@ Status Vault::remove_pending(std::int64_t audit_seq) {
 
 Result<std::vector<std::string>> Vault::finish_interrupted() {
   fs::remove_stale_replacements(paths_.dir, "vault.json");
-  std::vector<std::string> notes;
+  Result<std::string> real = real_path(without_trailing_slashes(paths_.dir));
+  std::vector<std::string> notes =
+      remove_stale_staging(real.is_ok() ? *real : without_trailing_slashes(paths_.dir));
   std::vector<std::int64_t> done;
   bool header_dead = false;
   {

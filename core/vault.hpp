@@ -94,6 +94,21 @@ class Vault {
   Result<PassphraseChange> change_passphrase(const crypto::SecretBytes& new_passphrase,
                                              std::string_view audit_kind, std::int64_t now);
 
+  // tend rekey: a new data key. The database is copied, re-encrypted under it
+  // (sqlcipher_export), into a staging directory beside the vault, with a
+  // vault.json whose passphrase and recovery slots wrap the new key (new salt,
+  // same KDF cost); `key.rotated` is logged in the copy, the copy is opened
+  // once to prove it, `before_swap` runs (it ends the unlock agent), and the
+  // two directories are exchanged in one rename: killed at any point, the
+  // vault is the old one or the new one, each opening with the passphrase and
+  // the recovery key. The old one is then removed. Device keys stay, so the
+  // audit verifier key does not change. The old vault stays write-locked
+  // throughout. `recovery_key` (32 bytes) must open the recovery slot, unless
+  // `new_recovery_key` says it is a new one. Afterwards this is the new vault.
+  Result<std::int64_t> rekey(const crypto::SecretBytes& passphrase,
+                             const crypto::SecretBytes& recovery_key, bool new_recovery_key,
+                             const std::function<void()>& before_swap, std::int64_t now);
+
   // Records `p` as in flight, owned by this process.
   // REQUIRES: inside the transaction that appends entry p.audit_seq.
   Status add_pending(const PendingOutput& p);

@@ -89,6 +89,36 @@ Result<PassphraseOutcome> vault_recover(const std::string& dir, const RecoverReq
   return change(*vault, request.new_passphrase, kind::kRecovered, now, std::move(notes).value());
 }
 
+Result<RekeyOutcome> vault_rekey(const std::string& dir, const RekeyRequest& request,
+                                 std::int64_t now) {
+  // The recovery key is read before anything is unlocked: a typo costs no KDF.
+  const bool new_key = !request.recovery_key;
+  crypto::SecretBytes recovery_key;
+  if (new_key) {
+    recovery_key = crypto::generate_recovery_key();
+  } else {
+    Result<crypto::SecretBytes> parsed = crypto::parse_recovery_key(request.recovery_key->span());
+    if (!parsed.is_ok()) return parsed.status();
+    recovery_key = std::move(parsed).value();
+  }
+  Result<crypto::SecretBytes> passphrase = request.passphrase();
+  if (!passphrase.is_ok()) return passphrase.status();
+  Result<Vault> vault = Vault::unlock(dir, *passphrase);
+  if (!vault.is_ok()) return vault.status();
+  RekeyOutcome out;
+  Result<std::vector<std::string>> notes = vault->finish_interrupted();
+  if (!notes.is_ok()) return notes.status();
+  out.notes = std::move(notes).value();
+  const std::string vault_id = vault->header().vault_id;
+  Result<std::int64_t> seq = vault->rekey(
+      *passphrase, recovery_key, new_key,
+      [&] { out.agent_ended = agent_lock(request.agents, vault_id) == AgentLock::kEnded; }, now);
+  if (!seq.is_ok()) return seq.status();
+  out.audit_seq = *seq;
+  if (new_key) out.new_recovery_key = crypto::format_recovery_key(recovery_key);
+  return out;
+}
+
 Result<UnlockOutcome> vault_unlock(Vault& vault, const UnlockRequest& request, std::int64_t now) {
   if (std::optional<AgentInfo> running = agent_info(request.agents, vault.header().vault_id)) {
     return UnlockOutcome{*running, true};

@@ -108,6 +108,22 @@ struct LockOutcome {
 Result<LockOutcome> vault_lock(const std::string& dir, const LockRequest& request,
                                std::int64_t now);
 
+// tend rekey: a new data key (Vault::rekey), logged as key.rotated. The
+// recovery key is needed to rewrap its slot, or a new one is made and shown.
+struct RekeyRequest {
+  AgentPlace agents;                                // the agent holding the old key is ended
+  SecretSource passphrase;                          // the vault's passphrase
+  std::optional<crypto::SecretBytes> recovery_key;  // its typable form; nullopt: a new one
+};
+struct RekeyOutcome {
+  std::int64_t audit_seq = 0;
+  bool agent_ended = false;
+  std::optional<crypto::SecretBytes> new_recovery_key;  // typable form: shown once, never stored
+  std::vector<std::string> notes;  // what an interrupted tend left and this one finished
+};
+Result<RekeyOutcome> vault_rekey(const std::string& dir, const RekeyRequest& request,
+                                 std::int64_t now);
+
 struct IdentityRequest {};
 struct Identity {
   std::string vault_id;

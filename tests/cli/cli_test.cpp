@@ -4,8 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
+
+#include "core/audit_package.hpp"
 #include "core/json.hpp"
 #include "crypto/age.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/recovery_key.hpp"
 #include "tests/support.hpp"
 
 using namespace tend;
@@ -563,4 +569,171 @@ TEST_CASE("smaller edges: a symlinked vault path, exposed files, what passwd doe
   CHECK_THAT(p.out,
              Catch::Contains("a copy of the old vault.json") && Catch::Contains("tend rekey"));
   CHECK_THAT(tend_cli({"help", "passwd"}, {}).out, Catch::Contains("old copies of vault.json"));
+}
+
+TEST_CASE("rekey: a new data key, the data readable, the verifier key and the ids kept",
+          "[cli][rekey]") {
+  test::TempDir dir;
+  const std::string v = dir / "v";
+  std::map<std::string, std::string> env = {{"TEND_VAULT", v},
+                                            {"TEND_PASSPHRASE", test::kPassphrase}};
+  test::CliResult init = tend_cli({"init", "--json"}, env);
+  REQUIRE(init.code == 0);
+  const std::string recovery = (*parse_json(init.out, "out"))["recovery_key"];
+  test::write_file(dir / "rk", recovery + "\n");
+  REQUIRE(tend_cli({"mood", "add", "6", "--note", "before the rekey"}, env).code == 0);
+  REQUIRE(tend_cli({"mood", "add", "3"}, env).code == 0);
+  REQUIRE(tend_cli({"mood", "rm", "2", "--yes"}, env).code == 0);  // id 2 is never reused
+
+  const std::string identity = tend_cli({"identity", "--json"}, env).out;
+  const std::string old_header = test::read_file(v + "/vault.json");
+  std::string old_dek, trusted;
+  {
+    Result<Vault> old = Vault::unlock(v, test::secret(test::kPassphrase));
+    REQUIRE(old.is_ok());
+    old_dek = std::string(crypto::as_text(old->data_key()));
+    trusted = *old->audit()->latest_checkpoint();
+  }
+  test::CliResult r = tend_cli({"rekey", "--recovery-key-file", dir / "rk", "--json"}, env);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const Json out = *parse_json(r.out, "out");
+  CHECK(out["rekeyed"] == true);
+  CHECK(!out.contains("recovery_key"));
+
+  Result<Vault> now = Vault::unlock(v, test::secret(test::kPassphrase));
+  REQUIRE(now.is_ok());
+  CHECK(crypto::as_text(now->data_key()) != old_dek);  // a new key
+  const Json last = *parse_json(now->audit()->entries(std::nullopt)->back().bytes, "entry");
+  CHECK(last["kind"] == "key.rotated");
+  CHECK(last["meta"] == Json{{"recovery_key", "kept"}});
+  CHECK(last["seq"] == out["audit_seq"]);
+  // The log continues: a checkpoint from before still verifies it.
+  VerifyOptions o;
+  o.key = now->audit()->verifier_key();
+  o.trusted_checkpoint = trusted;
+  Result<VerifyReport> verified = verify_package(*now->audit()->package(), o);
+  REQUIRE(verified.is_ok());
+  CHECK(verified->ok);
+  // The old key, or the old header, no longer opens the vault.
+  {
+    crypto::SecretBytes old_key(old_dek.size());
+    std::memcpy(old_key.data(), old_dek.data(), old_dek.size());
+    CHECK_FALSE(Vault::unlock_with_data_key(v, std::move(old_key)).is_ok());
+  }
+  CHECK(old_header != test::read_file(v + "/vault.json"));
+  // The recovery key still opens it; the device and audit keys are the same.
+  CHECK(Vault::unlock_with_recovery_key(v, *crypto::parse_recovery_key(crypto::as_bytes(recovery)))
+            .is_ok());
+  CHECK(tend_cli({"identity", "--json"}, env).out == identity);
+  test::CliResult listed = tend_cli({"mood", "list"}, env);
+  CHECK_THAT(listed.out, Catch::Contains("before the rekey"));
+  REQUIRE(tend_cli({"mood", "add", "7"}, env).code == 0);
+  CHECK(tend_cli({"mood", "show", "3"}, env).code == 0);  // after 1 and the deleted 2
+  CHECK(tend_cli({"check"}, env).code == 0);
+  for (const auto& [name, hash] : test::fingerprint(dir.path())) {
+    CHECK(name.find(".rekey-") == std::string::npos);  // the old vault is gone
+  }
+}
+
+TEST_CASE("rekey --new-recovery-key: shown once, the old one no longer works", "[cli][rekey]") {
+  test::TempDir dir;
+  const std::string v = dir / "v";
+  std::map<std::string, std::string> env = {{"TEND_VAULT", v},
+                                            {"TEND_PASSPHRASE", test::kPassphrase}};
+  test::CliResult init = tend_cli({"init", "--json"}, env);
+  REQUIRE(init.code == 0);
+  const std::string old_recovery = (*parse_json(init.out, "out"))["recovery_key"];
+  test::CliResult r = tend_cli({"rekey", "--new-recovery-key"}, env);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("New recovery key (shown this once"));
+  test::CliResult j = tend_cli({"rekey", "--new-recovery-key", "--json"}, env);
+  REQUIRE(j.code == 0);
+  const std::string fresh = (*parse_json(j.out, "out"))["recovery_key"];
+  CHECK(fresh != old_recovery);
+  auto opens = [&](const std::string& key) {
+    return Vault::unlock_with_recovery_key(v, *crypto::parse_recovery_key(crypto::as_bytes(key)))
+        .is_ok();
+  };
+  CHECK(opens(fresh));
+  CHECK_FALSE(opens(old_recovery));
+  Result<Vault> now = Vault::unlock(v, test::secret(test::kPassphrase));
+  REQUIRE(now.is_ok());
+  const Json last = *parse_json(now->audit()->entries(std::nullopt)->back().bytes, "entry");
+  CHECK(last["meta"] == Json{{"recovery_key", "new"}});
+}
+
+TEST_CASE("rekey refuses what it cannot do and changes nothing", "[cli][rekey]") {
+  test::TempDir dir;
+  const std::string v = dir / "v";
+  std::map<std::string, std::string> env = {{"TEND_VAULT", v},
+                                            {"TEND_PASSPHRASE", test::kPassphrase}};
+  test::CliResult init = tend_cli({"init", "--json"}, env);
+  REQUIRE(init.code == 0);
+  const std::string recovery = (*parse_json(init.out, "out"))["recovery_key"];
+  // Another vault's recovery key: well-formed, not this vault's.
+  test::write_file(
+      dir / "other",
+      std::string(crypto::as_text(crypto::format_recovery_key(crypto::generate_recovery_key()))) +
+          "\n");
+  test::write_file(dir / "rk", recovery + "\n");
+  std::string typo = recovery;
+  typo[3] = typo[3] == 'A' ? 'B' : 'A';
+  test::write_file(dir / "typo", typo + "\n");
+  const auto state = [&] {
+    return std::make_pair(test::fingerprint(dir.path()), test::fingerprint(v));
+  };
+  const auto before = state();
+  struct Case {
+    std::vector<std::string> args;
+    std::map<std::string, std::string> env;
+    int code;
+  };
+  std::map<std::string, std::string> wrong = env;
+  wrong["TEND_PASSPHRASE"] = "not the passphrase";
+  const Case cases[] = {
+      {{"rekey"}, env, 64},
+      {{"rekey", "--recovery-key-file", dir / "rk", "--new-recovery-key"}, env, 64},
+      {{"rekey", "--recovery-key-file", dir / "missing"}, env, 66},
+      {{"rekey", "--recovery-key-file", dir / "typo"}, env, 65},
+      {{"rekey", "--recovery-key-file", dir / "other"}, env, 77},
+      {{"rekey", "--recovery-key-file", dir / "rk"}, wrong, 77},
+  };
+  for (const Case& c : cases) {
+    test::CliResult r = tend_cli(c.args, c.env);
+    INFO(c.args.back() << ": " << r.err);
+    CHECK(r.code == c.code);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') <= 2);  // an error and a hint
+    CHECK(state() == before);
+  }
+}
+
+TEST_CASE("rekey through a symbolic link replaces the directory it names", "[cli][rekey]") {
+  test::TempDir dir;
+  const std::string real = dir / "real";
+  std::map<std::string, std::string> env = {{"TEND_VAULT", real},
+                                            {"TEND_PASSPHRASE", test::kPassphrase}};
+  test::CliResult init = tend_cli({"init", "--json"}, env);
+  REQUIRE(init.code == 0);
+  test::write_file(dir / "rk",
+                   (*parse_json(init.out, "out"))["recovery_key"].get<std::string>() + "\n");
+  REQUIRE(::symlink(real.c_str(), (dir / "link").c_str()) == 0);
+  std::string old_dek;
+  {
+    Result<Vault> v = Vault::unlock(real, test::secret(test::kPassphrase));
+    REQUIRE(v.is_ok());
+    old_dek = std::string(crypto::as_text(v->data_key()));
+  }
+  env["TEND_VAULT"] = dir / "link";
+  test::CliResult r = tend_cli({"rekey", "--recovery-key-file", dir / "rk"}, env);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  struct stat st {};
+  REQUIRE(::lstat((dir / "link").c_str(), &st) == 0);
+  CHECK(S_ISLNK(st.st_mode));  // the link is where it was
+  Result<Vault> v = Vault::unlock(real, test::secret(test::kPassphrase));
+  REQUIRE(v.is_ok());
+  CHECK(crypto::as_text(v->data_key()) != old_dek);  // and what it names is the new vault
+  CHECK(test::fingerprint(dir.path()).size() == 3);  // real, link, rk: no old vault left
 }

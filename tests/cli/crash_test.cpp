@@ -71,10 +71,12 @@ std::map<std::string, int> count_syscalls(const std::vector<std::string>& args,
   std::map<std::string, int> counts;
   std::istringstream lines(test::read_file(log));
   for (std::string line; std::getline(lines, line);) {
+    // "PID  name(...": strace pads the pid, so the name starts after the spaces.
     const auto space = line.find(' ');
+    const auto name = line.find_first_not_of(' ', space);
     const auto paren = line.find('(');
-    if (space == std::string::npos || paren == std::string::npos || paren < space) continue;
-    ++counts[line.substr(space + 1, paren - space - 1)];
+    if (name == std::string::npos || paren == std::string::npos || paren < name) continue;
+    ++counts[line.substr(name, paren - name)];
   }
   return counts;
 }
@@ -370,6 +372,69 @@ TEST_CASE("kill -9 at every write of passwd or recover: the header changes only 
     INFO(c.name);
     CHECK(kills > 10);
   }
+}
+
+TEST_CASE("kill -9 at every write of rekey: the old vault or the new one, each opening",
+          "[process][crash][strace][rekey]") {
+  CrashFixture f;
+  const std::string trusted = f.checkpoint(f.base);
+  std::string old_dek;
+  {
+    Result<Vault> v = Vault::unlock(f.base, test::secret(test::kPassphrase));
+    REQUIRE(v.is_ok());
+    old_dek = std::string(crypto::as_text(v->data_key()));
+  }
+  const crypto::SecretBytes recovery =
+      *crypto::parse_recovery_key(crypto::as_bytes(f.recovery_key));
+  auto args_for = [&](const std::string& vault) {
+    return std::vector<std::string>{"--vault", vault, "rekey", "--recovery-key-file",
+                                    f.dir / "recovery-key"};
+  };
+  const std::map<std::string, int> counts =
+      count_syscalls(args_for(f.copy("probe").vault), f.env, f.dir / "trace");
+  int kills = 0, old_ones = 0, new_ones = 0;
+  for (const auto& [syscall, calls] : counts) {
+    for (int n = 1; n <= calls; ++n) {
+      if (!worth_killing(syscall, n, calls)) continue;
+      INFO("rekey: killed at " << syscall << " #" << n << " of " << calls);
+      const CrashFixture::Copy copy = f.copy("run");
+      test::ProcResult r = run_killed(args_for(copy.vault), f.env, syscall, n);
+      if (r.code == 0) continue;
+      INFO(r.err);
+      CHECK(r.code == -SIGKILL);  // it died of the kill, not of an error
+      ++kills;
+      {
+        // Exactly before or exactly after: the old key and no entry, or the
+        // new key and key.rotated last; the log whole either way.
+        Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+        REQUIRE(v.is_ok());
+        const bool new_key = crypto::as_text(v->data_key()) != old_dek;
+        CHECK((log_entries(*v).back()["kind"] == "key.rotated") == new_key);
+        (new_key ? new_ones : old_ones) += 1;
+        check_log_verifies(*v, trusted);
+        Result<Statement> st = v->db().prepare("SELECT note FROM mood;");
+        REQUIRE(st.is_ok());
+        REQUIRE(*st->step());
+        CHECK(st->text(0) == "before the crash");  // the data, under whichever key
+      }
+      CHECK(Vault::unlock_with_recovery_key(copy.vault, recovery).is_ok());
+      // The next run opens it, finds every page sound, and removes what the
+      // killed rekey left beside it.
+      test::ProcResult next = test::run_process({kTend, "--vault", copy.vault, "check"}, f.env);
+      INFO(next.err);
+      CHECK(next.code == 0);
+      for (const std::string& name : names_in(f.dir.path())) {
+        CHECK(name.find("run-vault.rekey-") == std::string::npos);
+      }
+    }
+  }
+  std::string counted;
+  for (const auto& [syscall, calls] : counts)
+    counted += syscall + " " + std::to_string(calls) + " ";
+  INFO(counted << "; kills " << kills << ", old " << old_ones << ", new " << new_ones);
+  CHECK(kills >= 50);
+  CHECK(old_ones > 0);
+  CHECK(new_ones > 0);
 }
 
 TEST_CASE("a failed export removes nothing it did not create", "[cli][consent][crash]") {

@@ -321,8 +321,13 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
                                  env2);
   REQUIRE(rec.code == 0);
   CHECK(mismatch(*parse_json(rec.out, "recover"), shapes.at("recover"), "recover") == "");
+  env2["TEND_PASSPHRASE"] = "recovered passphrase";
+  test::CliResult rekey = tend_cli({"rekey", "--new-recovery-key", "--json"}, env2);
+  REQUIRE(rekey.code == 0);
+  CHECK(mismatch(*parse_json(rekey.out, "rekey"), shapes.at("rekey"), "rekey") == "");
   seen.insert("init");
   seen.insert("recover");
+  seen.insert("rekey");
   CHECK(seen.size() == shapes.size());  // every row was run
 }
 

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include "core/check.hpp"
@@ -324,4 +326,68 @@ TEST_CASE("key slots are bound to their vault and their kind", "[core][vault][sl
     CHECK(slot_associated_data(a.vault_id, SlotKind::kRecovery) ==
           "tend/v1/slot:" + a.vault_id + ":recovery");
   }
+}
+
+TEST_CASE("a writer that waited on a vault rekey replaced writes nothing into the old file",
+          "[core][vault][rekey]") {
+  test::TempDir dir;
+  crypto::SecretBytes recovery;
+  {
+    CreatedVault created = test::make_vault(dir / "v");
+    recovery = std::move(created.recovery_key);
+  }
+  Result<Vault> waiting = Vault::unlock(dir / "v", secret(test::kPassphrase));
+  REQUIRE(waiting.is_ok());
+  {
+    Result<Vault> v = Vault::unlock(dir / "v", secret(test::kPassphrase));
+    REQUIRE(v.is_ok());
+    bool swapped = false;
+    Result<std::int64_t> seq = v->rekey(
+        secret(test::kPassphrase), recovery, false, [&] { swapped = true; }, test::kNow);
+    REQUIRE(seq.is_ok());
+    CHECK(swapped);
+    // It is the new vault now, and writes to it.
+    Result<Transaction> tx = Transaction::begin(v->db());
+    CHECK(tx.is_ok());
+  }
+  // The other handle still has the old file open: a lone statement's commit
+  // is rolled back, and its next transaction stops before it begins.
+  const Status lone = waiting->db().exec("DELETE FROM mood;");
+  REQUIRE_FALSE(lone.is_ok());
+  CHECK(lone.kind() == ErrorKind::kIo);
+  CHECK_THAT(lone.message(), Catch::Contains("replaced"));
+  Result<Transaction> tx = Transaction::begin(waiting->db());
+  REQUIRE_FALSE(tx.is_ok());
+  CHECK(tx.status().kind() == ErrorKind::kIo);
+  CHECK_THAT(tx.status().message(), Catch::Contains("replaced"));
+}
+
+TEST_CASE("staging directories a killed tend left are removed at the next unlock, others kept",
+          "[core][vault][rekey]") {
+  test::TempDir dir;
+  (void)test::make_vault(dir / "v");
+  const auto make = [&](const std::string& name) {
+    REQUIRE(::mkdir((dir / name).c_str(), 0700) == 0);
+    test::write_file(dir / name + "/vault.db", "old ciphertext");
+  };
+  make("v.rekey-0123456789ab");  // left by a killed rekey
+  make("v.init-ba9876543210");   // by a killed init
+  make("v.rekey-0123456789");    // not tend's name: too short
+  make("w.rekey-0123456789ab");  // another vault's
+  make("v.rekey-aaaaaaaaaaaa");  // one a running tend holds
+  const fs::UniqueFd held(::open((dir / "v.rekey-aaaaaaaaaaaa").c_str(), O_RDONLY | O_DIRECTORY));
+  REQUIRE(::flock(held.get(), LOCK_EX) == 0);
+
+  Result<Vault> v = Vault::unlock(dir / "v", secret(test::kPassphrase));
+  REQUIRE(v.is_ok());
+  Result<std::vector<std::string>> notes = v->finish_interrupted();
+  REQUIRE(notes.is_ok());
+  REQUIRE(notes->size() == 2);
+  CHECK_THAT((*notes)[0] + (*notes)[1],
+             Catch::Contains("interrupted tend rekey") && Catch::Contains("interrupted tend init"));
+  CHECK_FALSE(fs::exists(dir / "v.rekey-0123456789ab"));
+  CHECK_FALSE(fs::exists(dir / "v.init-ba9876543210"));
+  CHECK(fs::exists(dir / "v.rekey-0123456789"));
+  CHECK(fs::exists(dir / "w.rekey-0123456789ab"));
+  CHECK(fs::exists(dir / "v.rekey-aaaaaaaaaaaa"));
 }
