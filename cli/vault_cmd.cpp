@@ -37,9 +37,23 @@ Result<InitRequest> parse_init(const Invocation& in) {
       new_passphrase(in.io(), in.passphrase_sources(), std::nullopt, NewPassphrase::kAnySource)};
 }
 
+// Where a recovery key goes in text built around it.
+constexpr std::string_view kSlot = "@RECOVERY-KEY@";
+
+// Prints `shown` with `key` in place of kSlot: the key leaves guarded memory
+// only in the stream that shows it.
+void print_with_key(Printer& p, std::string_view shown, const SecretBytes* key) {
+  const std::size_t at = shown.find(kSlot);
+  if (key == nullptr || at == std::string_view::npos) {
+    p.raw(shown);
+    return;
+  }
+  p.raw(shown.substr(0, at));
+  p.raw(as_text(*key));
+  p.raw(shown.substr(at + kSlot.size()));
+}
+
 void render_init(const InitOutcome& o, Printer& p) {
-  // The recovery key leaves guarded memory only in the stream that shows it.
-  constexpr std::string_view kSlot = "@RECOVERY-KEY@";
   std::string shown;
   if (p.json()) {
     shown =
@@ -61,10 +75,7 @@ void render_init(const InitOutcome& o, Printer& p) {
         "Next: tend mood add 7 --note \"...\"    (tend help for everything else)\n",
         display(o.dir), o.profile, kdf_description(o.kdf), kSlot);
   }
-  const std::size_t at = shown.find(kSlot);
-  p.raw(std::string_view(shown).substr(0, at));
-  p.raw(as_text(o.recovery_key));
-  p.raw(std::string_view(shown).substr(at + kSlot.size()));
+  print_with_key(p, shown, &o.recovery_key);
 }
 
 // ---- status
@@ -310,7 +321,6 @@ Result<RekeyRequest> parse_rekey(const Invocation& in) {
 
 void render_rekey(const RekeyOutcome& o, Printer& p) {
   for (const std::string& note : o.notes) p.warn(note);
-  constexpr std::string_view kSlot = "@RECOVERY-KEY@";
   std::string shown;
   if (p.json()) {
     Json j = {{"rekeyed", true}, {"audit_seq", o.audit_seq}, {"agent_ended", o.agent_ended}};
@@ -331,14 +341,7 @@ void render_rekey(const RekeyOutcome& o, Printer& p) {
       shown += "The recovery key is the same.\n";
     }
   }
-  const std::size_t at = shown.find(kSlot);
-  if (at == std::string::npos) {
-    p.raw(shown);
-    return;
-  }
-  p.raw(std::string_view(shown).substr(0, at));
-  p.raw(as_text(*o.new_recovery_key));
-  p.raw(std::string_view(shown).substr(at + kSlot.size()));
+  print_with_key(p, shown, o.new_recovery_key ? &*o.new_recovery_key : nullptr);
 }
 
 // ---- identity
