@@ -86,6 +86,14 @@ Result<StatusRequest> parse_status(const Invocation& in) {
 
 void render_status(const StatusOutcome& s, Printer& p) {
   const VaultHeader& h = s.header;
+  if (s.backup.overdue) {
+    p.warn(s.backup.last ? fmt::format("the vault was last backed up more than {} days ago: "
+                                       "tend backup -o DIR, onto another disk",
+                                       kBackupOverdueDays)
+                         : fmt::format("the vault is older than {} days and was never backed "
+                                       "up: tend backup -o DIR, onto another disk",
+                                       kBackupOverdueDays));
+  }
   const KdfParams kdf = h.slot(SlotKind::kPassphrase)->kdf;
   if (p.json()) {
     Json last = nullptr, last_unix = nullptr;
@@ -121,6 +129,10 @@ void render_status(const StatusOutcome& s, Printer& p) {
                                           {"at_unix", s.last_check->at},
                                           {"ok", s.last_check->ok}}
                                    : Json(nullptr)},
+            {"backup",
+             {{"last", s.backup.last ? Json(p.iso(*s.backup.last)) : Json(nullptr)},
+              {"last_unix", s.backup.last ? Json(*s.backup.last) : Json(nullptr)},
+              {"overdue", s.backup.overdue}}},
             {"agent",
              s.agent ? Json{{"unlocked", true},
                             {"until", p.iso(s.agent->until)},
@@ -150,6 +162,8 @@ void render_status(const StatusOutcome& s, Printer& p) {
   } else {
     o += "Checked   never (tend check reads every page and recomputes the log)\n";
   }
+  o += fmt::format("Backup    {}\n",
+                   s.backup.last ? p.time(*s.backup.last) : "never (tend backup -o DIR makes one)");
   o += s.agent ? fmt::format("Agent     unlocked until {} (tend lock ends it)\n",
                              p.time(s.agent->until))
                : "Agent     locked (tend unlock keeps the key for a while)\n";
@@ -344,6 +358,99 @@ void render_rekey(const RekeyOutcome& o, Printer& p) {
   print_with_key(p, shown, o.new_recovery_key ? &*o.new_recovery_key : nullptr);
 }
 
+// ---- backup and restore
+
+Result<BackupRequest> parse_backup(const Invocation& in) {
+  Result<std::optional<std::string>> out = in.path("output");
+  if (!out.is_ok()) return out.status();
+  if (!*out) {
+    return usage_error("backup needs -o DIR, the new directory to copy the vault into",
+                       "put it on another disk: a backup on the same one dies with it");
+  }
+  return BackupRequest{**out};
+}
+
+void render_backup(const Vault::BackupMade& b, Printer& p) {
+  if (p.json()) {
+    p.json({{"backup", b.dir},
+            {"log_size", b.log_size},
+            {"audit_seq", b.audit_seq},
+            {"bytes", b.bytes}});
+    return;
+  }
+  p.text(fmt::format(
+      "Backed up to {} (vault.db {:.1f} MiB; its audit log {} entr{} long).\n"
+      "It is encrypted as the vault is and opens with the same passphrase and recovery key.\n"
+      "Keep it away from this device; bring it back with tend restore. Do not use it as a\n"
+      "second vault: two copies in use fork the audit log (docs/cli.md, \"Backup and restore\").\n",
+      b.dir, static_cast<double>(b.bytes) / (1024.0 * 1024.0), b.log_size,
+      b.log_size == 1 ? "y" : "ies"));
+}
+
+Result<RestoreRequest> parse_restore(const Invocation& in) {
+  Result<std::optional<std::string>> package = in.path("audit-package");
+  if (!package.is_ok()) return package.status();
+  const bool rollback = in.flag("accept-rollback");
+  if (!*package && !rollback) {
+    return usage_error(
+        "restore needs --audit-package PKG, or --accept-rollback",
+        "a package tend audit export made after the backup lets the audit log continue; "
+        "without one it goes back to the backup's, and an auditor holding a later checkpoint "
+        "will see a rollback");
+  }
+  if (in.args()[0].empty()) return usage_error("the backup directory name is empty");
+  RestoreRequest r;
+  r.agents = in.agents();
+  r.from = in.args()[0];
+  r.package = *package;
+  r.accept_rollback = rollback;
+  Io& io = in.io();
+  const PassphraseSources sources = in.passphrase_sources();
+  r.passphrase = [&io, sources] { return current_passphrase(sources, io); };
+  return r;
+}
+
+void render_restore(const RestoreOutcome& o, Printer& p) {
+  const Vault::Restored& r = o.restored;
+  for (const std::string& note : r.notes) p.warn(note);
+  if (p.json()) {
+    p.json({{"restored", o.dir},
+            {"backup_log_size", r.backup_log_size},
+            {"reappended", r.reappended},
+            {"journal_rows", r.journal_rows},
+            {"grants_revoked", r.grants_revoked},
+            {"log", r.continued ? "continued" : "rolled_back"},
+            {"audit_seq", r.audit_seq},
+            {"replaced", r.replaced},
+            {"agent_ended", o.agent_ended}});
+    return;
+  }
+  std::string t = fmt::format("Restored {} from the backup ({} journal row{}).\n", o.dir,
+                              r.journal_rows, r.journal_rows == 1 ? "" : "s");
+  if (r.continued) {
+    t += fmt::format(
+        "The audit log continues the package's: the backup's {} entr{}, the {} after them "
+        "appended again,\nthen entry {} records the restore. Checkpoints of that log still "
+        "verify.\n",
+        r.backup_log_size, r.backup_log_size == 1 ? "y" : "ies", r.reappended, r.audit_seq);
+  } else {
+    t += fmt::format(
+        "The audit log goes back to the backup's {} entr{}, and entry {} records the "
+        "restore.\nAn auditor holding a checkpoint from after the backup will see a "
+        "rollback: tell them.\n",
+        r.backup_log_size, r.backup_log_size == 1 ? "y" : "ies", r.audit_seq);
+  }
+  for (const std::string& id : r.grants_revoked) {
+    t += fmt::format(
+        "Grant {} was made after the backup: the restored vault cannot export under it, "
+        "and it is now revoked.\n",
+        id);
+  }
+  t += "Entries written after the backup are gone, and entries deleted after it are back.\n";
+  if (o.agent_ended) t += "The unlock agent held the old vault's key and was ended.\n";
+  p.text(t);
+}
+
 // ---- identity
 
 Result<IdentityRequest> parse_identity(const Invocation&) {
@@ -390,6 +497,19 @@ void rekey(po::options_description& d) {
       "make a new recovery key instead, shown once (the old one stops working)");
 }
 
+void backup(po::options_description& d) {
+  d.add_options()("output,o", po::value<std::string>()->value_name("DIR"),
+                  "the directory to make (it must not exist, or be empty)");
+}
+
+void restore(po::options_description& d) {
+  d.add_options()("audit-package", po::value<std::string>()->value_name("PKG"),
+                  "an audit package of this vault from after the backup (tend audit export): "
+                  "the entries the backup lacks are appended again")(
+      "accept-rollback", po::bool_switch(),
+      "without a package: the log goes back to the backup's, and says so");
+}
+
 void recover(po::options_description& d) {
   d.add_options()("recovery-key-file", po::value<std::string>()->value_name("F"),
                   "the recovery key shown by tend init, on the first line of F");
@@ -413,6 +533,12 @@ Action recover() {
 }
 Action rekey() {
   return in_vault_dir(parse_rekey, vault_rekey, render_rekey);
+}
+Action backup() {
+  return unlocked(parse_backup, vault_backup, render_backup);
+}
+Action restore() {
+  return in_vault_dir(parse_restore, vault_restore, render_restore);
 }
 Action identity() {
   return unlocked(parse_identity, vault_identity, render_identity);

@@ -16,7 +16,7 @@ constexpr std::string_view kKinds[] = {
     kind::kVaultCreated,   kind::kPassphraseChanged, kind::kRecovered,       kind::kKeyRotated,
     kind::kEntriesDeleted, kind::kEntriesShared,     kind::kImportCompleted, kind::kGrantCreated,
     kind::kGrantRevoked,   kind::kReceiptIssued,     kind::kExportCreated,   kind::kExportRefused,
-    kind::kReportWritten,  kind::kTakeoutCreated,
+    kind::kReportWritten,  kind::kTakeoutCreated,    kind::kBackupCreated,   kind::kVaultRestored,
 };
 
 }  // namespace
@@ -67,7 +67,12 @@ Result<std::int64_t> AuditLog::append(crypto::MerkleFrontier& f, std::string_vie
     return invalid_input(fmt::format("a {} entry would not be canonical: {}", kind, head.error));
   }
   f.append(crypto::leaf_hash(crypto::as_bytes(bytes)));
+  Status s = store(f, seq, bytes);
+  if (!s.is_ok()) return s;
+  return seq;
+}
 
+Status AuditLog::store(const crypto::MerkleFrontier& f, std::int64_t seq, std::string_view bytes) {
   Result<Statement> ins = db_->prepare("INSERT INTO audit_entry (seq, bytes) VALUES (?, ?);");
   if (!ins.is_ok()) return ins.status();
   ins->bind(1, seq).bind_blob(2, crypto::as_bytes(bytes));
@@ -80,9 +85,7 @@ Result<std::int64_t> AuditLog::append(crypto::MerkleFrontier& f, std::string_vie
       db_->prepare("UPDATE audit_state SET size = ?, frontier = ? WHERE id = 1;");
   if (!up.is_ok()) return up.status();
   up->bind(1, static_cast<std::int64_t>(f.size())).bind_blob(2, blob);
-  s = up->run();
-  if (!s.is_ok()) return s;
-  return seq;
+  return up->run();
 }
 
 Status AuditLog::sign_checkpoint(const crypto::MerkleFrontier& f) {
@@ -119,6 +122,30 @@ Result<std::int64_t> AuditLog::record(std::string_view kind, const Json& meta, s
   Result<std::int64_t> seq = append(*f, kind, meta, time);
   if (!seq.is_ok()) return seq;
   Status s = sign_checkpoint(*f);
+  if (!s.is_ok()) return s;
+  return seq;
+}
+
+Result<std::int64_t> AuditLog::reappend(std::string_view bytes) {
+  const EntryHead head = scan_entry(bytes);
+  if (!head.error.empty()) return invalid_input("an entry to re-append is damaged: " + head.error);
+  if (!is_known_kind(head.kind)) {
+    return invalid_input(fmt::format("an entry to re-append has an unknown kind ({})", head.kind));
+  }
+  Result<crypto::MerkleFrontier> f = load_frontier();
+  if (!f.is_ok()) return f.status();
+  const auto seq = static_cast<std::int64_t>(f->size());
+  if (head.seq != seq) {
+    return invalid_input(
+        fmt::format("entry {} cannot be re-appended as entry {} of the log", head.seq, seq));
+  }
+  Result<std::optional<std::int64_t>> last = last_time();
+  if (!last.is_ok()) return last.status();
+  if (*last && head.time < **last) {
+    return invalid_input(fmt::format("entry {} is dated before the entry it would follow", seq));
+  }
+  f->append(crypto::leaf_hash(crypto::as_bytes(bytes)));
+  Status s = store(*f, seq, bytes);
   if (!s.is_ok()) return s;
   return seq;
 }

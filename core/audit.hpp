@@ -41,6 +41,8 @@ inline constexpr std::string_view kExportCreated = "export.created";
 inline constexpr std::string_view kExportRefused = "export.refused";
 inline constexpr std::string_view kReportWritten = "report.written";    // a plaintext HTML report
 inline constexpr std::string_view kTakeoutCreated = "takeout.created";  // the owner's own copy
+inline constexpr std::string_view kBackupCreated = "backup.created";    // tend backup
+inline constexpr std::string_view kVaultRestored = "vault.restored";    // tend restore
 }  // namespace kind
 bool is_known_kind(std::string_view k);
 
@@ -78,6 +80,14 @@ class AuditLog {
   // entry commits together with the change it records, or not at all.
   Result<std::int64_t> record(std::string_view kind, const Json& meta, std::int64_t time);
 
+  // tend restore: appends an entry another copy of this log already holds,
+  // byte for byte, so the tree goes on as that copy's did. kInvalidInput
+  // unless it is canonical, of a known kind, numbered as the next entry and
+  // dated no earlier than the last. No checkpoint is signed (record() signs
+  // one for the size after it).
+  // REQUIRES: a write transaction, as for record().
+  Result<std::int64_t> reappend(std::string_view bytes);
+
   Result<AuditHead> head();
   // The time of the newest entry; nullopt for an empty log.
   Result<std::optional<std::int64_t>> last_time();
@@ -101,6 +111,8 @@ class AuditLog {
   // Appends to the tree `f` (and stores the entry and the new frontier).
   Result<std::int64_t> append(crypto::MerkleFrontier& f, std::string_view kind, const Json& meta,
                               std::int64_t time);
+  // Stores entry `seq` (its exact bytes) and the frontier `f` that ends with it.
+  Status store(const crypto::MerkleFrontier& f, std::int64_t seq, std::string_view bytes);
   Status sign_checkpoint(const crypto::MerkleFrontier& f);
 
   Db* db_;

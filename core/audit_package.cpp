@@ -302,7 +302,6 @@ std::string VerifyReport::root_base64() const {
 }
 
 Result<VerifyReport> audit_verify(const VerifyRequest& request) {
-  constexpr std::size_t kMaxPackageBytes = std::size_t{4} << 30;
   constexpr std::size_t kMaxKeyFileBytes = std::size_t{64} * 1024;
   VerifyOptions options;
   if (request.key) {

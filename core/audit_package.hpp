@@ -16,6 +16,8 @@ namespace tend {
 
 constexpr std::uint64_t kMaxPackageEntries = 100'000'000;
 constexpr std::uint64_t kMaxPackageCheckpoints = 10'000'000;
+// The largest package file tend reads.
+constexpr std::size_t kMaxPackageBytes = std::size_t{4} << 30;
 
 struct AuditPackage {
   std::string origin;

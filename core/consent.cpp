@@ -95,7 +95,10 @@ Status tampered(const std::string& id, const std::string& what) {
 Status check_row(const std::string& id, const std::optional<Result<Grant>>& found,
                  const std::optional<LoggedGrant>& logged) {
   if (!found) {
-    return logged ? tampered(id, "its record in the consent table is missing") : Status::ok();
+    // Revoked in the log and absent from the table: made after the backup the
+    // vault was restored from (rederive_consent). It can never export.
+    if (!logged || logged->revoked_seq) return Status::ok();
+    return tampered(id, "its record in the consent table is missing");
   }
   if (!found->is_ok()) return tampered(id, "its record in the consent table is malformed");
   const Grant& row = **found;
@@ -396,8 +399,67 @@ Result<CheckedGrant> consented_grant(Db& db, const std::string& id) {
   if (*found) row = read_grant(*st);
   CheckedGrant out;
   out.tampered = check_row(id, row, *logged);
+  out.logged = *logged;
   if (row && out.tampered.is_ok()) out.grant = std::move(*row).value();
   return out;
+}
+
+Result<std::vector<std::string>> rederive_consent(Db& db, AuditLog& audit, std::int64_t now) {
+  ConsentReplay replay;
+  {
+    Result<Statement> st = db.prepare("SELECT seq, bytes FROM audit_entry ORDER BY seq;");
+    if (!st.is_ok()) return st.status();
+    for (;;) {
+      Result<bool> row = st->step();
+      if (!row.is_ok()) return row.status();
+      if (!*row) break;
+      const std::int64_t seq = st->int64(0);
+      const std::vector<std::uint8_t> blob = st->blob(1);
+      const std::string_view bytes(reinterpret_cast<const char*>(blob.data()), blob.size());
+      const EntryHead head = scan_entry(bytes);
+      if (!head.error.empty()) return corrupt(fmt::format("audit entry {} is damaged", seq));
+      if (!is_consent_kind(head.kind)) continue;
+      Result<Json> entry = parse_json(bytes, "audit entry");
+      if (!entry.is_ok()) return corrupt(fmt::format("audit entry {} is damaged", seq));
+      const std::string why = replay.apply(seq, head.time, head.kind, (*entry)["meta"]);
+      if (!why.empty()) {
+        return corrupt(
+            fmt::format("the audit log breaks the consent rules at entry {}: {}", seq, why));
+      }
+    }
+  }
+  std::vector<std::string> revoked;
+  for (const auto& [id, logged] : replay.all_grants()) {
+    Result<Statement> find = db.prepare("SELECT revoked_at FROM consent_grant WHERE id = ?;");
+    if (!find.is_ok()) return find.status();
+    find->bind(1, id);
+    Result<bool> in_table = find->step();
+    if (!in_table.is_ok()) return in_table.status();
+    if (!*in_table) {
+      if (!logged.revoked_seq) revoked.push_back(id);
+      continue;
+    }
+    const bool revoked_in_table = !find->is_null(0);
+    find = Statement();
+    Result<Statement> up =
+        db.prepare(logged.revoked_time && !revoked_in_table
+                       ? "UPDATE consent_grant SET exports = ?, revoked_at = ? WHERE id = ?;"
+                       : "UPDATE consent_grant SET exports = ? WHERE id = ?;");
+    if (!up.is_ok()) return up.status();
+    up->bind(1, logged.exports);
+    if (logged.revoked_time && !revoked_in_table) {
+      up->bind(2, *logged.revoked_time).bind(3, id);
+    } else {
+      up->bind(2, id);
+    }
+    Status s = up->run();
+    if (!s.is_ok()) return s;
+  }
+  for (const std::string& id : revoked) {
+    Result<std::int64_t> seq = audit.record(kind::kGrantRevoked, {{"grant", id}}, now);
+    if (!seq.is_ok()) return seq.status();
+  }
+  return revoked;
 }
 
 Status count_export(Db& db, const std::string& id) {

@@ -110,12 +110,26 @@ Result<std::optional<LoggedGrant>> logged_grant(Db& db, const std::string& id);
 // that passed this check.
 struct CheckedGrant {
   std::optional<Grant> grant;  // set when the table and the log agree on it
+  // What the log says, where it names the grant. A grant the log has revoked
+  // may be missing from the table: one made after the backup a vault was
+  // restored from (its recipient keys were never logged; rederive_consent).
+  std::optional<LoggedGrant> logged;
   // kCorrupt, saying how, when they do not: a term, the revocation or the
   // export count differs, or one of them lacks the grant. Both ok and no grant:
   // neither knows it.
   Status tampered;
 };
 Result<CheckedGrant> consented_grant(Db& db, const std::string& id);
+
+// tend restore, once the entries its backup lacked are re-appended: the
+// consent table made to say what the whole log says. A grant in the table
+// takes the log's revocation and export count, so one revoked or used up after
+// the backup stays so. A grant made after the backup is not in the table (its
+// recipient keys were never logged) and can never export again: if the log
+// shows it still active, it is revoked now and the revocation logged. Returns
+// the ids of the grants so revoked.
+// REQUIRES: a write transaction, as for AuditLog::record().
+Result<std::vector<std::string>> rederive_consent(Db& db, AuditLog& audit, std::int64_t now);
 
 // kConsentRefused, with the reason, unless the grant allows one more export now.
 Status check_export_allowed(const Grant& g, std::int64_t now);

@@ -42,6 +42,7 @@ class ConsentReplay {
   std::string apply(std::int64_t seq, std::int64_t time, std::string_view kind, const Json& meta);
 
   const LoggedGrant* grant(const std::string& id) const;
+  const std::map<std::string, LoggedGrant>& all_grants() const { return grants_; }
   // The export.created entry whose ciphertext has this SHA-256 (hex), if any.
   std::optional<std::int64_t> export_with_sha256(const std::string& sha256) const;
 

@@ -302,6 +302,13 @@ Decision decide(Db& db, const std::string& grant_id, std::int64_t now) {
   if (!checked->tampered.is_ok()) {
     return {std::nullopt, checked->tampered.with_context("export refused"), "tampered"};
   }
+  if (!checked->grant && checked->logged && checked->logged->revoked_time) {
+    return {std::nullopt,
+            Status::error(ErrorKind::kConsentRefused,
+                          fmt::format("export refused: grant {} was revoked on {}", grant_id,
+                                      format_local(*checked->logged->revoked_time))),
+            "revoked"};
+  }
   if (!checked->grant) {
     return {std::nullopt,
             Status::error(ErrorKind::kConsentRefused,

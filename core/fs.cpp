@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>  // renameat2, RENAME_NOREPLACE
@@ -165,6 +166,35 @@ Status create_file(const std::string& path, std::string_view data) {
   return s;
 }
 
+Status copy_file(const std::string& from, const std::string& to) {
+  UniqueFd in(::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!in.valid()) return errno_status("cannot read", from);
+  UniqueFd out(env().create(AT_FDCWD, to.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!out.valid()) {
+    if (errno == EEXIST)
+      return Status::error(ErrorKind::kExists, fmt::format("{} already exists", to));
+    return errno_status("cannot create", to);
+  }
+  std::vector<char> buf(std::size_t{1} << 20);
+  Status s;
+  for (;;) {
+    const ssize_t n = ::read(in.get(), buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      s = errno_status("cannot read", from);
+      break;
+    }
+    if (n == 0) break;
+    s = write_loop(out.get(), std::string_view(buf.data(), static_cast<std::size_t>(n)), to);
+    if (!s.is_ok()) break;
+  }
+  if (s.is_ok() && env().fsync(out.get()) != 0) s = errno_status("cannot sync", to);
+  if (s.is_ok()) s = out.close(to);
+  if (!s.is_ok()) ::unlink(to.c_str());
+  return s;
+}
+
 Status replace_file(const std::string& path, std::string_view data) {
   const std::string tmp =
       fmt::format("{}.tmp-{}-{}", path, ::getpid(), crypto::to_hex(crypto::random_bytes(6)));
@@ -244,7 +274,7 @@ Status exchange_dirs(const std::string& a, const std::string& b) {
   return s;
 }
 
-Status remove_dir_files(const std::string& dir) {
+Status remove_dir_files(const std::string& dir, std::string_view last) {
   const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!fd.valid()) return errno_status("cannot open directory", dir);
   DIR* d = ::fdopendir(::dup(fd.get()));
@@ -255,6 +285,8 @@ Status remove_dir_files(const std::string& dir) {
     if (name != "." && name != "..") names.push_back(name);
   }
   ::closedir(d);
+  std::stable_partition(names.begin(), names.end(),
+                        [&](const std::string& name) { return name != last; });
   for (const std::string& name : names) {
     if (::unlinkat(fd.get(), name.c_str(), 0) != 0)
       return errno_status("cannot remove", join(dir, name));

@@ -49,6 +49,10 @@ Result<std::string> read_file(const std::string& path, std::size_t max_bytes);
 // Creates `path` (must not exist) with mode 0600 and writes `data`, fsynced.
 Status create_file(const std::string& path, std::string_view data);
 
+// Copies file `from` (not a symbolic link) to `to`, a new file made as by
+// create_file(), fsynced; `to` is removed if the copy fails.
+Status copy_file(const std::string& from, const std::string& to);
+
 // Atomically replaces (or creates) `path` with `data`, mode 0600, through a
 // temporary `PATH.tmp-PID-RANDOM` in the same directory.
 Status replace_file(const std::string& path, std::string_view data);
@@ -76,8 +80,9 @@ Status rename_dir(const std::string& from, const std::string& to);
 Status exchange_dirs(const std::string& a, const std::string& b);
 
 // Removes directory `dir` and the files in it (no subdirectories expected; a
-// symbolic link in it is removed, never followed).
-Status remove_dir_files(const std::string& dir);
+// symbolic link in it is removed, never followed); the file named `last`, if
+// there, after all the others (a staging directory's marker).
+Status remove_dir_files(const std::string& dir, std::string_view last = {});
 
 std::string parent_of(const std::string& path);
 

@@ -15,6 +15,7 @@
 //   unlocked --change_passphrase()--> unlocked (new passphrase slot)
 //   unlocked --~Vault()--> locked (DEK wiped, database closed)
 #include "core/vault.hpp"
+#include "core/vault_internal.hpp"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -96,24 +98,30 @@ std::vector<fs::FileIdentity> files_from_json(const std::string& text) {
 void remove_staging(const VaultPaths& p) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((p.db + suffix).c_str());
   ::unlink(p.header.c_str());
+  ::unlink(fs::join(p.dir, vault_internal::kStagingMarker).c_str());
   ::rmdir(p.dir.c_str());
 }
+
+Status unsafe(std::string message, std::string hint) {
+  return Status::error(ErrorKind::kUnsafe, std::move(message), std::move(hint));
+}
+
+}  // namespace
+
+namespace vault_internal {
 
 // ---- Staging directories
 //
 // init, rekey and restore build a whole vault directory beside the vault,
 // named DIR.init-, DIR.rekey- or DIR.restore- and 12 hex digits, and move it
-// into place in one rename. The process building one holds an flock on it, so
-// that one left by a killed process is known by its name and by holding no
-// lock, and is removed at the next run (remove_stale_staging).
+// into place in one rename; backup builds its copy as OUT.backup- beside OUT. The process building
+// one holds an flock on it, so that one left by a killed process is known by its name and by
+// holding no lock, and is removed at the next run (remove_stale_staging).
 
-constexpr const char* kStagingKinds[] = {".init-", ".rekey-", ".restore-"};
+// What is built beside a vault; a backup's staging lies beside the backup.
+constexpr const char* kVaultStagingKinds[] = {".init-", ".rekey-", ".restore-"};
+constexpr const char* kBackupStagingKinds[] = {".backup-"};
 constexpr std::size_t kStagingHexDigits = 12;
-
-struct Staging {
-  VaultPaths paths;
-  fs::UniqueFd lock;  // an flock on the directory, held while it is built
-};
 
 Result<Staging> make_staging(const std::string& target, const char* kind) {
   Staging st{
@@ -126,13 +134,32 @@ Result<Staging> make_staging(const std::string& target, const char* kind) {
     ::rmdir(st.paths.dir.c_str());
     return io_error(fmt::format("cannot lock {}", st.paths.dir));
   }
+  s = mark_staging(st.paths.dir);
+  if (!s.is_ok()) {
+    ::rmdir(st.paths.dir.c_str());
+    return s;
+  }
   return st;
+}
+
+Status mark_staging(const std::string& dir) {
+  Status s = fs::create_file(fs::join(dir, kStagingMarker), "");
+  if (!s.is_ok() && s.kind() != ErrorKind::kExists) return s;
+  return fs::fsync_dir(dir);
+}
+
+void unmark_staging(const std::string& dir) {
+  if (::unlink(fs::join(dir, kStagingMarker).c_str()) == 0) (void)fs::fsync_dir(dir);
 }
 
 // The staging directories beside `target` that no running tend holds: removed,
 // and named in what is returned (as "DIR.rekey-..., left by an interrupted
 // tend rekey").
-std::vector<std::string> remove_stale_staging(const std::string& target) {
+std::vector<std::string> remove_stale_staging(const std::string& target, StagingOf of,
+                                              const std::string& keep) {
+  const std::span<const char* const> kinds =
+      of == StagingOf::kVault ? std::span<const char* const>(kVaultStagingKinds)
+                              : std::span<const char* const>(kBackupStagingKinds);
   std::vector<std::string> removed;
   const std::string parent = fs::parent_of(target);
   const std::string base = target.substr(target.find_last_of('/') + 1);
@@ -141,7 +168,7 @@ std::vector<std::string> remove_stale_staging(const std::string& target) {
   std::vector<std::pair<std::string, std::string>> found;  // name, kind
   while (const dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
-    for (const char* kind : kStagingKinds) {
+    for (const char* kind : kinds) {
       const std::string prefix = base + kind;
       if (name.size() != prefix.size() + kStagingHexDigits || !name.starts_with(prefix)) continue;
       if (name.find_first_not_of("0123456789abcdef", prefix.size()) != std::string::npos) continue;
@@ -151,13 +178,18 @@ std::vector<std::string> remove_stale_staging(const std::string& target) {
   ::closedir(d);
   for (const auto& [name, kind] : found) {
     const std::string path = fs::join(parent, name);
+    if (path == keep) continue;
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid()) {
       continue;
     }
+    struct stat marker {};
+    if (::lstat(fs::join(path, kStagingMarker).c_str(), &marker) != 0 || !S_ISREG(marker.st_mode)) {
+      continue;  // not made by tend, whatever its name
+    }
     const fs::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd.valid() || ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) continue;  // at work
-    if (fs::remove_dir_files(path).is_ok()) {
+    if (fs::remove_dir_files(path, kStagingMarker).is_ok()) {
       removed.push_back(fmt::format("removed {}, left by an interrupted tend {}", path, kind));
     }
   }
@@ -173,10 +205,6 @@ SecretBytes copy_of(const SecretBytes& s) {
   SecretBytes out(s.size());
   if (s.size() > 0) std::memcpy(out.data(), s.data(), s.size());
   return out;
-}
-
-Status unsafe(std::string message, std::string hint) {
-  return Status::error(ErrorKind::kUnsafe, std::move(message), std::move(hint));
 }
 
 // `path` made absolute with every symbolic link resolved.
@@ -242,7 +270,9 @@ Status check_directories_above(const std::string& path) {
   return Status::ok();
 }
 
-}  // namespace
+}  // namespace vault_internal
+
+using namespace vault_internal;
 
 VaultPaths vault_paths(const std::string& dir) {
   return {dir, fs::join(dir, "vault.json"), fs::join(dir, "vault.db")};
@@ -283,7 +313,7 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
   s = check_directories_above(*location);
   if (s.is_ok()) s = check_access(target);  // an empty directory already there
   if (!s.is_ok()) return s;
-  (void)remove_stale_staging(target);
+  (void)remove_stale_staging(target, StagingOf::kVault);
   Result<Staging> staging = make_staging(target, ".init-");
   if (!staging.is_ok()) return staging.status();
   const VaultPaths paths = staging->paths;
@@ -355,6 +385,7 @@ Result<CreatedVault> Vault::create(const std::string& dir, const SecretBytes& pa
   if (s.is_ok())
     s = fs::rename_dir(paths.dir, target);  // replaces an empty `dir`, never a full one
   if (!s.is_ok()) return fail(s);
+  unmark_staging(target);
   s = check_access(target);
   if (!s.is_ok()) return s;
 
@@ -628,7 +659,7 @@ Result<std::int64_t> Vault::rekey(const SecretBytes& passphrase, const SecretByt
   if (!staging.is_ok()) return staging.status();
   const VaultPaths next_paths = staging->paths;
   auto fail = [&](Status st) {
-    (void)fs::remove_dir_files(next_paths.dir);
+    (void)fs::remove_dir_files(next_paths.dir, kStagingMarker);
     return st;
   };
 
@@ -686,14 +717,19 @@ Result<std::int64_t> Vault::rekey(const SecretBytes& passphrase, const SecretByt
   // Once swapped, the old handles' names are the new vault's.
   held->keep_files_on_close();
   db_.keep_files_on_close();
-  s = fs::exchange_dirs(next_paths.dir, *target);
-  if (!s.is_ok()) return fail(s);
+  s = mark_staging(*target);  // it is about to take the staging name
+  if (s.is_ok()) s = fs::exchange_dirs(next_paths.dir, *target);
+  if (!s.is_ok()) {
+    unmark_staging(*target);
+    return fail(s);
+  }
+  unmark_staging(*target);  // the new vault, in place
 
   // The old vault is now at the staging name: let go of it and remove it.
   hold.reset();
   held = Db();
   db_ = Db();
-  (void)fs::remove_dir_files(next_paths.dir);
+  (void)fs::remove_dir_files(next_paths.dir, kStagingMarker);
   staging->lock = fs::UniqueFd();
 
   Result<Vault> v = finish_unlock(paths_.dir, std::move(next), std::move(dek));
@@ -770,9 +806,10 @@ Status Vault::remove_pending(std::int64_t audit_seq) {
 
 Result<std::vector<std::string>> Vault::finish_interrupted() {
   fs::remove_stale_replacements(paths_.dir, "vault.json");
+  unmark_staging(paths_.dir);  // left by a tend killed as it put this vault in place
   Result<std::string> real = real_path(without_trailing_slashes(paths_.dir));
-  std::vector<std::string> notes =
-      remove_stale_staging(real.is_ok() ? *real : without_trailing_slashes(paths_.dir));
+  std::vector<std::string> notes = remove_stale_staging(
+      real.is_ok() ? *real : without_trailing_slashes(paths_.dir), StagingOf::kVault);
   std::vector<std::int64_t> done;
   bool header_dead = false;
   {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,53 @@ class Vault {
   Result<std::int64_t> rekey(const crypto::SecretBytes& passphrase,
                              const crypto::SecretBytes& recovery_key, bool new_recovery_key,
                              const std::function<void()>& before_swap, std::int64_t now);
+
+  // tend backup: a copy of the vault in `out` (absent, or an empty directory),
+  // encrypted as at rest under the same data key, with the vault.json in force:
+  // it opens with the same passphrase and recovery key. It is taken while the
+  // vault is write-locked, so it is one moment of it however many tends write;
+  // it is built beside `out` (OUT.backup-...) and renamed into place whole.
+  // Then `backup.created` (the log size the copy holds, no path) is logged
+  // here, so the copy's log ends just before that entry.
+  struct BackupMade {
+    std::string dir;
+    std::int64_t log_size = 0;  // entries in the copy's log
+    std::int64_t audit_seq = 0;
+    std::uint64_t bytes = 0;  // vault.db's size in the copy
+  };
+  Result<BackupMade> backup(const std::string& out, std::int64_t now);
+
+  // tend restore: the vault in `dir` (which may be absent) replaced by the
+  // backup in `from`, opened with `passphrase`. The backup is copied beside
+  // `dir` (DIR.restore-...) and never written. With an audit `package` from
+  // this vault (the same key, and the backup's log a prefix of it), every entry
+  // the backup lacks is appended again, byte for byte, so the log continues as
+  // the package's did (a vault at `dir` that opens must be that package's
+  // vault as it is now, and stays write-locked until the swap); the consent
+  // table is re-derived from the whole log
+  // (rederive_consent). Without one, `accept_rollback` must be true: the log
+  // then ends where the backup's did. Either way `vault.restored` is logged
+  // last, and the two directories are exchanged in one rename (after
+  // `before_swap`, which ends the unlock agent): killed at any point, `dir` is
+  // the old vault or the restored one.
+  struct RestoreSource {
+    std::string from;
+    std::optional<std::string> package;  // the audit package's bytes
+    bool accept_rollback = false;
+  };
+  struct Restored {
+    std::int64_t backup_log_size = 0;
+    std::int64_t reappended = 0;
+    std::int64_t journal_rows = 0;            // in the backup: every one older than it
+    std::vector<std::string> grants_revoked;  // made after the backup, still active in the log
+    std::int64_t audit_seq = 0;               // vault.restored
+    bool continued = false;                   // the log continues the package's (else: rolled back)
+    bool replaced = false;                    // a vault was at `dir` and is gone
+    std::vector<std::string> notes;           // for the user, one line each
+  };
+  static Result<Restored> restore(
+      const std::string& dir, const RestoreSource& request, const crypto::SecretBytes& passphrase,
+      const std::function<void(const std::string& vault_id)>& before_swap, std::int64_t now);
 
   // Records `p` as in flight, owned by this process.
   // REQUIRES: inside the transaction that appends entry p.audit_seq.

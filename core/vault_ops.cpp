@@ -1,6 +1,11 @@
 #include "core/vault_ops.hpp"
 
+#include <fmt/format.h>
+
+#include "core/audit_package.hpp"
+#include "core/canonical.hpp"
 #include "core/consent.hpp"
+#include "core/fs.hpp"
 #include "core/schema.hpp"
 #include "crypto/minisign.hpp"
 #include "crypto/note.hpp"
@@ -57,6 +62,62 @@ Result<StatusOutcome> vault_status(Vault& vault, const StatusRequest& request, s
   if (!checked.is_ok()) return checked.status();
   out.last_check = *checked;
   out.agent = agent_info(request.agents, vault.header().vault_id);
+  Result<BackupAge> backup = backup_age(vault, now);
+  if (!backup.is_ok()) return backup.status();
+  out.backup = *backup;
+  return out;
+}
+
+Result<BackupAge> backup_age(Vault& vault, std::int64_t now) {
+  // Entries are canonical JSON: `"kind":"backup.created"` occurs only as the member.
+  Result<Statement> st = vault.db().prepare(
+      "SELECT bytes FROM audit_entry WHERE instr(bytes, ?) > 0 ORDER BY seq DESC LIMIT 1;");
+  if (!st.is_ok()) return st.status();
+  const std::string member = fmt::format("\"kind\":\"{}\"", kind::kBackupCreated);
+  st->bind_blob(1, crypto::as_bytes(member));
+  Result<bool> row = st->step();
+  if (!row.is_ok()) return row.status();
+  BackupAge out;
+  std::int64_t since = vault.header().created;
+  if (*row) {
+    const std::vector<std::uint8_t> blob = st->blob(0);
+    const EntryHead head =
+        scan_entry(std::string_view(reinterpret_cast<const char*>(blob.data()), blob.size()));
+    if (!head.error.empty()) return corrupt("a backup.created entry is damaged");
+    out.last = head.time;
+    since = head.time;
+  }
+  out.overdue = now - since > kBackupOverdueDays * 86400;
+  return out;
+}
+
+Result<Vault::BackupMade> vault_backup(Vault& vault, const BackupRequest& request,
+                                       std::int64_t now) {
+  return vault.backup(request.out, now);
+}
+
+Result<RestoreOutcome> vault_restore(const std::string& dir, const RestoreRequest& request,
+                                     std::int64_t now) {
+  Vault::RestoreSource source;
+  source.from = request.from;
+  source.accept_rollback = request.accept_rollback;
+  if (request.package) {
+    Result<std::string> bytes = fs::read_file(*request.package, kMaxPackageBytes);
+    if (!bytes.is_ok()) return bytes.status().with_context("cannot read the audit package");
+    source.package = std::move(bytes).value();
+  }
+  Result<crypto::SecretBytes> passphrase = request.passphrase();
+  if (!passphrase.is_ok()) return passphrase.status();
+  RestoreOutcome out;
+  out.dir = dir;
+  Result<Vault::Restored> restored = Vault::restore(
+      dir, source, *passphrase,
+      [&](const std::string& vault_id) {
+        out.agent_ended = agent_lock(request.agents, vault_id) == AgentLock::kEnded;
+      },
+      now);
+  if (!restored.is_ok()) return restored.status();
+  out.restored = std::move(restored).value();
   return out;
 }
 

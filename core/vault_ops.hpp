@@ -1,5 +1,5 @@
 // The vault commands as operations (tend init, status, passwd, recover,
-// identity): each takes a request the CLI parsed and returns what happened.
+// rekey, backup, restore, identity): each takes a request the CLI parsed and returns what happened.
 // Secrets the operation needs later than the command line (a new passphrase)
 // come from a source it calls when it needs them, so they are asked for after
 // the vault is known to open.
@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,14 @@ struct InitOutcome {
 Result<InitOutcome> vault_init(const std::string& dir, const InitRequest& request,
                                std::int64_t now);
 
+// When the vault was last backed up (its newest backup.created entry), and
+// whether that is long ago: more than kBackupOverdueDays, or never in a vault
+// older than that.
+inline constexpr std::int64_t kBackupOverdueDays = 30;
+struct BackupAge {
+  std::optional<std::int64_t> last;
+  bool overdue = false;
+};
 struct StatusRequest {
   AgentPlace agents;  // where to ask whether an unlock agent holds the key
 };
@@ -64,6 +73,7 @@ struct StatusOutcome {
   AuditHead head;
   std::optional<LastCheck> last_check;  // tend check, if it ever ran
   std::optional<AgentInfo> agent;       // an unlock agent holds the key, until when
+  BackupAge backup;
 };
 Result<StatusOutcome> vault_status(Vault& vault, const StatusRequest& request, std::int64_t now);
 
@@ -123,6 +133,32 @@ struct RekeyOutcome {
 };
 Result<RekeyOutcome> vault_rekey(const std::string& dir, const RekeyRequest& request,
                                  std::int64_t now);
+
+// tend backup (Vault::backup).
+struct BackupRequest {
+  std::string out;  // the directory to make
+};
+Result<Vault::BackupMade> vault_backup(Vault& vault, const BackupRequest& request,
+                                       std::int64_t now);
+
+// tend restore (Vault::restore). The package is read before the passphrase is
+// asked for.
+struct RestoreRequest {
+  AgentPlace agents;                   // the agent holding the old vault's key is ended
+  SecretSource passphrase;             // the backup's passphrase
+  std::string from;                    // the backup's directory
+  std::optional<std::string> package;  // an audit package's path
+  bool accept_rollback = false;
+};
+struct RestoreOutcome {
+  std::string dir;
+  Vault::Restored restored;
+  bool agent_ended = false;
+};
+Result<RestoreOutcome> vault_restore(const std::string& dir, const RestoreRequest& request,
+                                     std::int64_t now);
+
+Result<BackupAge> backup_age(Vault& vault, std::int64_t now);
 
 struct IdentityRequest {};
 struct Identity {

@@ -437,6 +437,128 @@ TEST_CASE("kill -9 at every write of rekey: the old vault or the new one, each o
   CHECK(new_ones > 0);
 }
 
+TEST_CASE("kill -9 at every write of backup: no backup the log records that is not whole",
+          "[process][crash][strace][backup]") {
+  CrashFixture f;
+  const std::string trusted = f.checkpoint(f.base);
+  auto args_for = [&](const CrashFixture::Copy& copy) {
+    return std::vector<std::string>{"--vault", copy.vault, "backup", "-o", copy.out + "/b"};
+  };
+  const std::map<std::string, int> counts =
+      count_syscalls(args_for(f.copy("probe")), f.env, f.dir / "trace");
+  int kills = 0, logged = 0, unlogged = 0;
+  for (const auto& [syscall, calls] : counts) {
+    for (int n = 1; n <= calls; ++n) {
+      if (!worth_killing(syscall, n, calls)) continue;
+      INFO("backup: killed at " << syscall << " #" << n << " of " << calls);
+      const CrashFixture::Copy copy = f.copy("run");
+      test::ProcResult r = run_killed(args_for(copy), f.env, syscall, n);
+      if (r.code == 0) continue;
+      INFO(r.err);
+      CHECK(r.code == -SIGKILL);
+      ++kills;
+      const std::string out = copy.out + "/b";
+      Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+      REQUIRE(v.is_ok());
+      check_log_verifies(*v, trusted);
+      const std::vector<Json> log = log_entries(*v);
+      const bool recorded = log.back()["kind"] == "backup.created";
+      (recorded ? logged : unlogged) += 1;
+      // A backup the log records is there and whole; one with its name is whole.
+      if (recorded) CHECK(fs::exists(out));
+      if (fs::exists(out)) {
+        Result<Vault> b = Vault::unlock(out, test::secret(test::kPassphrase));
+        REQUIRE(b.is_ok());
+        CHECK(log_entries(*b).size() == log.size() - (recorded ? 1 : 0));
+        test::ProcResult checked = test::run_process({kTend, "--vault", out, "check"}, f.env);
+        CHECK(checked.code == 0);
+      } else {
+        // The next backup to that place removes what this one left, and succeeds.
+        std::vector<std::string> argv = args_for(copy);
+        argv.insert(argv.begin(), kTend);
+        test::ProcResult again = test::run_process(argv, f.env);
+        INFO(again.err);
+        CHECK(again.code == 0);
+        for (const std::string& name : names_in(copy.out)) {
+          CHECK(name.find(".backup-") == std::string::npos);
+        }
+      }
+      CHECK(test::run_process({kTend, "--vault", copy.vault, "check"}, f.env).code == 0);
+    }
+  }
+  INFO("kills " << kills << ", logged " << logged << ", not logged " << unlogged);
+  CHECK(kills >= 50);
+  CHECK(logged > 0);
+  CHECK(unlogged > 0);
+}
+
+TEST_CASE("kill -9 at every write of restore: the old vault or the restored one",
+          "[process][crash][strace][backup]") {
+  CrashFixture f;
+  const std::string backup = f.dir / "backup";
+  auto tend = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {kTend, "--vault", f.base});
+    test::ProcResult r = test::run_process(args, f.env);
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+  };
+  tend({"backup", "-o", backup});
+  // After the backup: the grant revoked, an entry added; the package and the
+  // auditor's checkpoint are from then.
+  tend({"grant", "revoke", f.grant});
+  tend({"mood", "add", "2", "--note", "after the backup"});
+  tend({"audit", "export", "-o", f.dir / "pkg"});
+  const std::string trusted = f.checkpoint(f.base);
+  const auto backup_before = test::fingerprint(backup);
+  auto args_for = [&](const CrashFixture::Copy& copy) {
+    return std::vector<std::string>{"--vault", copy.vault,        "restore",
+                                    backup,    "--audit-package", f.dir / "pkg"};
+  };
+  const std::map<std::string, int> counts =
+      count_syscalls(args_for(f.copy("probe")), f.env, f.dir / "trace");
+  int kills = 0, old_ones = 0, restored = 0;
+  for (const auto& [syscall, calls] : counts) {
+    for (int n = 1; n <= calls; ++n) {
+      // Every call: restore makes few plain writes (the copy goes in 1 MiB chunks).
+
+      INFO("restore: killed at " << syscall << " #" << n << " of " << calls);
+      const CrashFixture::Copy copy = f.copy("run");
+      test::ProcResult r = run_killed(args_for(copy), f.env, syscall, n);
+      if (r.code == 0) continue;
+      INFO(r.err);
+      CHECK(r.code == -SIGKILL);
+      ++kills;
+      {
+        Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+        REQUIRE(v.is_ok());
+        check_log_verifies(*v, trusted);  // the auditor's checkpoint holds either way
+        const bool is_restored = log_entries(*v).back()["kind"] == "vault.restored";
+        (is_restored ? restored : old_ones) += 1;
+        Result<Statement> st = v->db().prepare("SELECT count(*) FROM mood;");
+        REQUIRE(st.is_ok());
+        REQUIRE(*st->step());
+        CHECK(st->int64(0) == (is_restored ? 1 : 2));  // exactly before, or exactly after
+        Result<CheckedGrant> g = consented_grant(v->db(), f.grant);
+        REQUIRE(g.is_ok());
+        CHECK(g->tampered.is_ok());
+        REQUIRE(g->grant);
+        CHECK(g->grant->revoked_at.has_value());  // revoked, whichever vault it is
+      }
+      test::ProcResult next = test::run_process({kTend, "--vault", copy.vault, "check"}, f.env);
+      INFO(next.err);
+      CHECK(next.code == 0);
+      for (const std::string& name : names_in(f.dir.path())) {
+        CHECK(name.find("run-vault.restore-") == std::string::npos);
+      }
+      CHECK(test::fingerprint(backup) == backup_before);
+    }
+  }
+  INFO("kills " << kills << ", old " << old_ones << ", restored " << restored);
+  CHECK(kills >= 50);
+  CHECK(old_ones > 0);
+  CHECK(restored > 0);
+}
+
 TEST_CASE("a failed export removes nothing it did not create", "[cli][consent][crash]") {
   test::TempDir dir;
   const std::map<std::string, std::string> env = {{"TEND_VAULT", dir / "v"},

@@ -325,9 +325,17 @@ TEST_CASE("every --json output follows the table in docs/cli.md", "[cli][shape]"
   test::CliResult rekey = tend_cli({"rekey", "--new-recovery-key", "--json"}, env2);
   REQUIRE(rekey.code == 0);
   CHECK(mismatch(*parse_json(rekey.out, "rekey"), shapes.at("rekey"), "rekey") == "");
+  test::CliResult backup = tend_cli({"backup", "-o", other / "b", "--json"}, env2);
+  REQUIRE(backup.code == 0);
+  CHECK(mismatch(*parse_json(backup.out, "backup"), shapes.at("backup"), "backup") == "");
+  test::CliResult restore = tend_cli({"restore", other / "b", "--accept-rollback", "--json"}, env2);
+  REQUIRE(restore.code == 0);
+  CHECK(mismatch(*parse_json(restore.out, "restore"), shapes.at("restore"), "restore") == "");
   seen.insert("init");
   seen.insert("recover");
   seen.insert("rekey");
+  seen.insert("backup");
+  seen.insert("restore");
   CHECK(seen.size() == shapes.size());  // every row was run
 }
 

@@ -369,12 +369,15 @@ TEST_CASE("staging directories a killed tend left are removed at the next unlock
   const auto make = [&](const std::string& name) {
     REQUIRE(::mkdir((dir / name).c_str(), 0700) == 0);
     test::write_file(dir / name + "/vault.db", "old ciphertext");
+    test::write_file(dir / name + "/.tend-staging", "");
   };
-  make("v.rekey-0123456789ab");  // left by a killed rekey
-  make("v.init-ba9876543210");   // by a killed init
-  make("v.rekey-0123456789");    // not tend's name: too short
-  make("w.rekey-0123456789ab");  // another vault's
-  make("v.rekey-aaaaaaaaaaaa");  // one a running tend holds
+  make("v.rekey-0123456789ab");    // left by a killed rekey
+  make("v.init-ba9876543210");     // by a killed init
+  make("v.rekey-0123456789");      // not tend's name: too short
+  make("w.rekey-0123456789ab");    // another vault's
+  make("v.rekey-aaaaaaaaaaaa");    // one a running tend holds
+  make("v.restore-bbbbbbbbbbbb");  // the user's own directory, named like one: no marker
+  ::unlink((dir / "v.restore-bbbbbbbbbbbb/.tend-staging").c_str());
   const fs::UniqueFd held(::open((dir / "v.rekey-aaaaaaaaaaaa").c_str(), O_RDONLY | O_DIRECTORY));
   REQUIRE(::flock(held.get(), LOCK_EX) == 0);
 
@@ -390,4 +393,5 @@ TEST_CASE("staging directories a killed tend left are removed at the next unlock
   CHECK(fs::exists(dir / "v.rekey-0123456789"));
   CHECK(fs::exists(dir / "w.rekey-0123456789ab"));
   CHECK(fs::exists(dir / "v.rekey-aaaaaaaaaaaa"));
+  CHECK(fs::exists(dir / "v.restore-bbbbbbbbbbbb/vault.db"));
 }
