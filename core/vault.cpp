@@ -136,6 +136,7 @@ Result<Staging> make_staging(const std::string& target, const char* kind) {
   }
   s = mark_staging(st.paths.dir);
   if (!s.is_ok()) {
+    ::unlink(fs::join(st.paths.dir, kStagingMarker).c_str());
     ::rmdir(st.paths.dir.c_str());
     return s;
   }
