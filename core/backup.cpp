@@ -341,7 +341,7 @@ Result<Vault::Restored> Vault::restore(const std::string& dir, const RestoreSour
       bool key_changed = false;
       for (auto i = static_cast<std::size_t>(out.backup_log_size); i < package->entries.size();
            ++i) {
-        const std::string_view k = scan_entry(package->entries[i]).kind;
+        const std::string k = scan_entry(package->entries[i]).kind;
         key_changed = key_changed || k == kind::kPassphraseChanged || k == kind::kRecovered ||
                       k == kind::kKeyRotated;
         Result<std::int64_t> seq = log->reappend(package->entries[i]);
