@@ -11,8 +11,11 @@
 //     point, it is the old vault or the restored one.
 #include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 
 #include <fmt/format.h>
@@ -64,6 +67,27 @@ Status package_refused(std::string message, std::string hint = {}) {
                                     : std::move(hint));
 }
 
+// The absolute path `path` will have once its missing directories are made.
+Result<std::string> planned_location(const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) {
+    char* cwd = ::getcwd(nullptr, 0);
+    if (cwd == nullptr) return io_error("cannot read the current directory");
+    p = std::filesystem::path(cwd) / p;
+    std::free(cwd);
+  }
+  std::filesystem::path existing = p, rest;
+  while (!fs::exists(existing.string()) && existing.has_relative_path()) {
+    rest = rest.empty() ? existing.filename() : existing.filename() / rest;
+    existing = existing.parent_path();
+  }
+  Result<std::string> real = real_path(existing.string());
+  if (!real.is_ok()) return real.status();
+  std::string out = (std::filesystem::path(*real) / rest).lexically_normal().string();
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
 }  // namespace
 
 Result<Vault::BackupMade> Vault::backup(const std::string& out_given, std::int64_t now) {
@@ -80,31 +104,19 @@ Result<Vault::BackupMade> Vault::backup(const std::string& out_given, std::int64
                          fmt::format("{} exists and is not empty", quote(out, 120)),
                          "tend backup makes a new directory: give one that does not exist yet");
   }
-  // Inside the vault is refused before any directory is made: the deepest
-  // part of OUT that exists is resolved and compared.
+  // Where OUT will be, resolved before any directory is made: the deepest
+  // part of it that exists with every link followed, then the rest read as
+  // written (directories tend makes hold no links), `..` included.
   Result<std::string> vault_dir = real_path(without_trailing_slashes(paths_.dir));
   if (!vault_dir.is_ok()) return vault_dir.status();
-  {
-    std::string existing = out;
-    while (!fs::exists(existing) && existing.find('/') != std::string::npos) {
-      existing = existing.rfind('/') == 0 ? "/" : existing.substr(0, existing.rfind('/'));
-    }
-    if (!fs::exists(existing)) existing = ".";
-    Result<std::string> real = real_path(existing);
-    if (!real.is_ok()) return real.status();
-    if (*real == *vault_dir || real->starts_with(*vault_dir + "/")) {
-      return usage_error("a backup cannot go inside the vault directory",
-                         "keep it on another disk, or at least in another directory");
-    }
-  }
-  Status s = fs::make_parent_dirs(out);
-  if (!s.is_ok()) return s;
-  Result<std::string> location = real_location(out);
+  Result<std::string> location = planned_location(out);
   if (!location.is_ok()) return location.status();
   if (*location == *vault_dir || location->starts_with(*vault_dir + "/")) {
     return usage_error("a backup cannot go inside the vault directory",
                        "keep it on another disk, or at least in another directory");
   }
+  Status s = fs::make_parent_dirs(*location);
+  if (!s.is_ok()) return s;
   (void)remove_stale_staging(*location, StagingOf::kBackup);
 
   // The vault stays write-locked, on a connection of its own, until the copy
@@ -289,9 +301,14 @@ Result<Vault::Restored> Vault::restore(const std::string& dir, const RestoreSour
 
   Restored out;
   out.replaced = live;
+  bool key_changed = false;  // since the backup: passwd, recover or rekey
   {
     Result<Vault> v = unlock(next.dir, passphrase);
     if (!v.is_ok()) return fail(v.status().with_context("cannot open the backup"));
+    if (current && serialize_header(current->header_) != serialize_header(v->header())) {
+      // Only passwd, recover and rekey change vault.json.
+      key_changed = true;
+    }
     Result<AuditLog> log = v->audit();
     if (!log.is_ok()) return fail(log.status());
     Result<AuditHead> head = log->head();
@@ -338,7 +355,6 @@ Result<Vault::Restored> Vault::restore(const std::string& dir, const RestoreSour
                         report->size, current_head->size),
             "take one now (tend audit export -o PKG) and restore straight after"));
       }
-      bool key_changed = false;
       for (auto i = static_cast<std::size_t>(out.backup_log_size); i < package->entries.size();
            ++i) {
         const std::string k = scan_entry(package->entries[i]).kind;
@@ -347,18 +363,18 @@ Result<Vault::Restored> Vault::restore(const std::string& dir, const RestoreSour
         Result<std::int64_t> seq = log->reappend(package->entries[i]);
         if (!seq.is_ok()) return fail(seq.status().with_context("the audit package"));
       }
-      if (key_changed) {
-        out.notes.push_back(
-            "the passphrase or the data key changed after this backup was made: the restored "
-            "vault opens with the backup's passphrase and key; run tend passwd or tend rekey "
-            "again if the old ones may be known");
-      }
       out.reappended = size - out.backup_log_size;
       out.continued = true;
       Result<std::vector<std::string>> revoked = rederive_consent(v->db(), *log, now);
       if (!revoked.is_ok()) return fail(revoked.status());
       out.grants_revoked = std::move(revoked).value();
       if (!package->checkpoints.empty()) trusted = package->checkpoints.back();
+    }
+    if (key_changed) {
+      out.notes.push_back(
+          "the passphrase or the data key changed after this backup was made: the restored "
+          "vault opens with the backup's passphrase and key; run tend passwd or tend rekey "
+          "again if the old ones may be known");
     }
     Result<std::int64_t> rows = journal_rows(v->db());
     if (!rows.is_ok()) return fail(rows.status());
@@ -391,16 +407,19 @@ Result<Vault::Restored> Vault::restore(const std::string& dir, const RestoreSour
 
   before_swap(backup->vault_id);
   if (live) {
-    // Once swapped, the old handles' names are the restored vault's.
-    if (held) held->keep_files_on_close();
-    if (current) current->db_.keep_files_on_close();
+    // Marked while the lock is held (finish_interrupted cannot unmark it
+    // meanwhile). Once swapped, the old handles leave the restored vault's
+    // -wal and -shm alone when they close (Db::close).
     s = mark_staging(*place);  // it is about to take the staging name
     if (s.is_ok()) s = fs::exchange_dirs(next.dir, *place);
     if (!s.is_ok()) {
       unmark_staging(*place);
-      return fail(s);
+      // An exchange that could not be undone left the old vault at the
+      // staging name: it is never removed here.
+      return is_staging(*staging, next.dir) ? fail(s) : s;
     }
-    unmark_staging(*place);  // the restored vault, in place
+    unmark_staging(*place);        // the restored vault, in place
+    (void)mark_staging(next.dir);  // the old one, now under the staging name
     // The old vault is now at the staging name: let go of it and remove it.
     hold.reset();
     held.reset();

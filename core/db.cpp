@@ -32,8 +32,18 @@ crypto::SecretBytes raw_key_literal(const crypto::SecretBytes& key) {
 
 }  // namespace
 
+// A file that lost its name (tend rekey or restore swapped its directory out)
+// must not take the -wal and -shm by that name with it when it closes: they
+// are the new vault's now.
+void Db::close() {
+  if (db_ == nullptr) return;
+  if (!still_named()) keep_files_on_close();
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
 Db::~Db() {
-  if (db_ != nullptr) sqlite3_close_v2(db_);
+  close();
 }
 
 Db::Db(Db&& other) noexcept
@@ -41,7 +51,7 @@ Db::Db(Db&& other) noexcept
 
 Db& Db::operator=(Db&& other) noexcept {
   if (this != &other) {
-    if (db_ != nullptr) sqlite3_close_v2(db_);
+    close();
     db_ = std::exchange(other.db_, nullptr);
     file_ = std::move(other.file_);
   }

@@ -83,6 +83,7 @@ class Db {
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
+  void close();
   sqlite3* db_ = nullptr;
   // The file opened and its identity then (open() only), on the heap so that
   // SQLite's commit hook can hold its address while the Db moves.

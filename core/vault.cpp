@@ -143,6 +143,13 @@ Result<Staging> make_staging(const std::string& target, const char* kind) {
   return st;
 }
 
+bool is_staging(const Staging& staging, const std::string& path) {
+  struct stat held {
+  }, named{};
+  return ::fstat(staging.lock.get(), &held) == 0 && ::lstat(path.c_str(), &named) == 0 &&
+         held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
 Status mark_staging(const std::string& dir) {
   Status s = fs::create_file(fs::join(dir, kStagingMarker), "");
   if (!s.is_ok() && s.kind() != ErrorKind::kExists) return s;
@@ -663,6 +670,11 @@ Result<std::int64_t> Vault::rekey(const SecretBytes& passphrase, const SecretByt
     (void)fs::remove_dir_files(next_paths.dir, kStagingMarker);
     return st;
   };
+  // After an exchange that could not be undone, the staging name holds the
+  // old vault: it is left for the next unlock to judge, never removed here.
+  auto fail_unless_swapped = [&](Status st) {
+    return is_staging(*staging, next_paths.dir) ? fail(st) : st;
+  };
 
   SecretBytes dek(kDekBytes);
   crypto::random_bytes(std::span<std::uint8_t>(dek.data(), dek.size()));
@@ -715,16 +727,17 @@ Result<std::int64_t> Vault::rekey(const SecretBytes& passphrase, const SecretByt
   }
 
   before_swap();
-  // Once swapped, the old handles' names are the new vault's.
-  held->keep_files_on_close();
-  db_.keep_files_on_close();
+  // Marked while the lock is held: an unlock meanwhile cannot unmark it
+  // (finish_interrupted). Once swapped, the old handles leave the new vault's
+  // -wal and -shm alone when they close (Db::close).
   s = mark_staging(*target);  // it is about to take the staging name
   if (s.is_ok()) s = fs::exchange_dirs(next_paths.dir, *target);
   if (!s.is_ok()) {
     unmark_staging(*target);
-    return fail(s);
+    return fail_unless_swapped(s);
   }
-  unmark_staging(*target);  // the new vault, in place
+  unmark_staging(*target);             // the new vault, in place
+  (void)mark_staging(next_paths.dir);  // the old one, now under the staging name
 
   // The old vault is now at the staging name: let go of it and remove it.
   hold.reset();
@@ -807,7 +820,13 @@ Status Vault::remove_pending(std::int64_t audit_seq) {
 
 Result<std::vector<std::string>> Vault::finish_interrupted() {
   fs::remove_stale_replacements(paths_.dir, "vault.json");
-  unmark_staging(paths_.dir);  // left by a tend killed as it put this vault in place
+  // A marker left by a tend killed as it put this vault in place. Only under
+  // the write lock, and only if this is still the vault at this path: a rekey
+  // or restore holds that lock from marking the vault until the exchange.
+  if (fs::exists(fs::join(paths_.dir, kStagingMarker))) {
+    Result<Transaction> tx = Transaction::begin(db_);
+    if (tx.is_ok()) unmark_staging(paths_.dir);
+  }
   Result<std::string> real = real_path(without_trailing_slashes(paths_.dir));
   std::vector<std::string> notes = remove_stale_staging(
       real.is_ok() ? *real : without_trailing_slashes(paths_.dir), StagingOf::kVault);

@@ -28,6 +28,9 @@ Result<Staging> make_staging(const std::string& target, const char* kind);
 // that an exchange moves aside) is marked first; one that has left it (the
 // vault moved into place) is unmarked after.
 inline constexpr const char* kStagingMarker = ".tend-staging";
+// Whether `path` is still the directory `staging` was made as (after an
+// exchange it is the directory that was swapped out).
+bool is_staging(const Staging& staging, const std::string& path);
 Status mark_staging(const std::string& dir);
 void unmark_staging(const std::string& dir);
 

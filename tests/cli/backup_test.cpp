@@ -117,6 +117,7 @@ TEST_CASE("backup refuses what it cannot do, and changes nothing", "[cli][backup
       {{"backup", "-o", f.dir / "full"}, 73, "exists and is not empty"},
       {{"backup", "-o", f.vault + "/inside"}, 64, "inside the vault directory"},
       {{"backup", "-o", f.vault + "/sub/dir"}, 64, "inside the vault directory"},
+      {{"backup", "-o", f.dir / "nx/../vault/sub/dir"}, 64, "inside the vault directory"},
   };
   for (const Case& c : cases) {
     test::CliResult r = f.run(c.args);
@@ -126,6 +127,27 @@ TEST_CASE("backup refuses what it cannot do, and changes nothing", "[cli][backup
     CHECK(test::fingerprint(f.vault) == before);
   }
   CHECK(test::read_file(f.dir / "taken/x") == "x");
+  CHECK_FALSE(fs::exists(f.vault + "/sub"));  // no directory made before the refusal
+  CHECK_FALSE(fs::exists(f.dir / "nx"));
+}
+
+TEST_CASE("restoring a backup from before a rekey says the old key is back", "[cli][backup]") {
+  BackupFixture f;
+  REQUIRE(f.run({"backup", "-o", f.dir / "b"}).code == 0);
+  REQUIRE(f.run({"rekey", "--new-recovery-key"}).code == 0);
+  for (const char* how : {"--accept-rollback", "--audit-package"}) {
+    std::vector<std::string> args = {"restore", f.dir / "b", how};
+    if (std::string(how) == "--audit-package") {
+      REQUIRE(f.run({"rekey", "--new-recovery-key"}).code == 0);
+      ::unlink((f.dir / "pkg").c_str());
+      REQUIRE(f.run({"audit", "export", "-o", f.dir / "pkg"}).code == 0);
+      args.push_back(f.dir / "pkg");
+    }
+    test::CliResult r = f.run(args);
+    INFO(how << ": " << r.err);
+    CHECK(r.code == 0);
+    CHECK_THAT(r.err, Catch::Contains("the data key changed after this backup was made"));
+  }
 }
 
 TEST_CASE("a backup named like a staging directory is never taken for one", "[cli][backup]") {
