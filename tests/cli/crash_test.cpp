@@ -220,6 +220,8 @@ TEST_CASE("kill -9 at every write of an export or a receipt: no file the log doe
         const CrashFixture::Copy copy = f.copy("run");
         test::ProcResult r = run_killed(args_for(copy), f.env, syscall, n);
         if (r.code == 0) continue;  // the call was not reached in this run
+        INFO(r.err);
+        CHECK(r.code == -SIGKILL);  // it died of the kill, not of an error
         ++kills;
         const std::string file = copy.out + "/file";
         {
@@ -287,6 +289,8 @@ TEST_CASE("kill -9 at every write of an import: the vault is exactly as before o
       const CrashFixture::Copy copy = f.copy("run");
       test::ProcResult r = run_killed(args_for(copy), f.env, syscall, n);
       if (r.code == 0) continue;
+      INFO(r.err);
+      CHECK(r.code == -SIGKILL);  // it died of the kill, not of an error
       ++kills;
       Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
       REQUIRE(v.is_ok());
@@ -341,6 +345,8 @@ TEST_CASE("kill -9 at every write of passwd or recover: the header changes only 
         const CrashFixture::Copy copy = f.copy("run");
         test::ProcResult r = run_killed(args_for(copy.vault), f.env, syscall, n);
         if (r.code == 0) continue;
+        INFO(r.err);
+        CHECK(r.code == -SIGKILL);  // it died of the kill, not of an error
         ++kills;
         const bool header_changed = test::read_file(copy.vault + "/vault.json") != old_header;
         bool logged = false;
@@ -435,6 +441,80 @@ TEST_CASE("kill -9 at every write of rekey: the old vault or the new one, each o
   CHECK(kills >= 50);
   CHECK(old_ones > 0);
   CHECK(new_ones > 0);
+}
+
+TEST_CASE("kill -9 at every write of grant add and grant revoke: the grant exactly before or after",
+          "[process][crash][strace][consent]") {
+  CrashFixture f;
+  const std::string trusted = f.checkpoint(f.base);
+  const std::string key = crypto::format_age_recipient(crypto::generate_age_identity().public_key);
+  std::size_t base_size = 0;
+  {
+    Result<Vault> v = Vault::unlock(f.base, test::secret(test::kPassphrase));
+    REQUIRE(v.is_ok());
+    base_size = log_entries(*v).size();
+  }
+  struct Command {
+    const char* name;
+    std::vector<std::string> args;  // after --vault V
+    const char* kind;               // the entry that records it
+  };
+  const Command commands[] = {
+      {"grant add",
+       {"grant", "add", "--recipient", "S", "--recipient-key", key, "--purpose", "q", "--data",
+        "mood"},
+       "grant.created"},
+      {"grant revoke", {"grant", "revoke", f.grant}, "grant.revoked"},
+  };
+  for (const Command& c : commands) {
+    auto args_for = [&](const CrashFixture::Copy& copy) {
+      std::vector<std::string> args = {"--vault", copy.vault};
+      args.insert(args.end(), c.args.begin(), c.args.end());
+      return args;
+    };
+    const std::map<std::string, int> counts =
+        count_syscalls(args_for(f.copy("probe")), f.env, f.dir / "trace");
+    int kills = 0, before = 0, after = 0;
+    for (const auto& [syscall, calls] : counts) {
+      for (int n = 1; n <= calls; ++n) {  // every call: one transaction makes few
+        INFO(c.name << ": killed at " << syscall << " #" << n << " of " << calls);
+        const CrashFixture::Copy copy = f.copy("run");
+        test::ProcResult r = run_killed(args_for(copy), f.env, syscall, n);
+        if (r.code == 0) continue;
+        INFO(r.err);
+        CHECK(r.code == -SIGKILL);
+        ++kills;
+        {
+          Result<Vault> v = Vault::unlock(copy.vault, test::secret(test::kPassphrase));
+          REQUIRE(v.is_ok());
+          check_log_verifies(*v, trusted);
+          const std::vector<Json> log = log_entries(*v);
+          const bool done = log.size() == base_size + 1;
+          CHECK((done ? log.back()["kind"] == c.kind : log.size() == base_size));
+          (done ? after : before) += 1;
+          // The table says what the log says, for every grant.
+          Result<std::vector<Grant>> grants = list_grants(v->db(), true, test::kNow);
+          REQUIRE(grants.is_ok());
+          CHECK(grants->size() == (std::string(c.kind) == "grant.created" && done ? 2u : 1u));
+          for (const Grant& g : *grants) {
+            Result<CheckedGrant> checked = consented_grant(v->db(), g.id);
+            REQUIRE(checked.is_ok());
+            CHECK(checked->tampered.is_ok());
+            if (g.id == f.grant && std::string(c.kind) == "grant.revoked") {
+              CHECK(g.revoked_at.has_value() == done);
+            }
+          }
+        }
+        test::ProcResult next = test::run_process({kTend, "--vault", copy.vault, "check"}, f.env);
+        INFO(next.err);
+        CHECK(next.code == 0);
+      }
+    }
+    INFO(c.name << ": kills " << kills << ", before " << before << ", after " << after);
+    CHECK(kills >= 50);
+    CHECK(before > 0);
+    CHECK(after > 0);
+  }
 }
 
 TEST_CASE("kill -9 at every write of backup: no backup the log records that is not whole",

@@ -242,9 +242,11 @@ TEST_CASE("errors never repeat a positional argument or option value that may be
                                        "html",
                                        "instrument",
                                        "csv",
-                                       "takeout-passphrase-file"};
-  const std::set<std::string> path_positionals = {"audit verify", "bundle open", "import daylio",
-                                                  "import activitywatch", "import jrnl"};
+                                       "takeout-passphrase-file",
+                                       "audit-package"};
+  const std::set<std::string> path_positionals = {"audit verify",  "bundle open",
+                                                  "import daylio", "import activitywatch",
+                                                  "import jrnl",   "restore"};
   int errors = 0;
   for (const cli::Command& c : cli::commands()) {
     std::vector<std::string> words;
