@@ -127,6 +127,29 @@ Status check_row(const std::string& id, const std::optional<Result<Grant>>& foun
   return Status::ok();
 }
 
+// Applies the consent entries among `st`'s rows (seq, bytes), in order.
+Status replay_rows(Statement& st, ConsentReplay& replay) {
+  for (;;) {
+    Result<bool> row = st.step();
+    if (!row.is_ok()) return row.status();
+    if (!*row) return Status::ok();
+    const std::int64_t seq = st.int64(0);
+    const std::vector<std::uint8_t> blob = st.blob(1);
+    const std::string_view bytes(reinterpret_cast<const char*>(blob.data()), blob.size());
+    const EntryHead head = scan_entry(bytes);
+    if (!head.error.empty()) return corrupt(fmt::format("audit entry {} is damaged", seq));
+    if (!is_consent_kind(head.kind)) continue;
+    Result<Json> entry = parse_json(bytes, "audit entry");
+    if (!entry.is_ok()) return corrupt(fmt::format("audit entry {} is damaged", seq));
+    const std::string why = replay.apply(seq, head.time, head.kind, (*entry)["meta"]);
+    if (!why.empty()) {
+      return corrupt(
+          fmt::format("the audit log breaks the consent rules at entry {}: {}", seq, why),
+          "tend audit export and tend audit verify show the whole log");
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> category_names(const std::vector<Category>& categories) {
@@ -364,25 +387,7 @@ Result<std::optional<LoggedGrant>> logged_grant(Db& db, const std::string& id) {
   if (!st.is_ok()) return st.status();
   st->bind_blob(1, crypto::as_bytes(member));
   ConsentReplay replay;
-  for (;;) {
-    Result<bool> row = st->step();
-    if (!row.is_ok()) return row.status();
-    if (!*row) break;
-    const std::int64_t seq = st->int64(0);
-    const std::vector<std::uint8_t> blob = st->blob(1);
-    const std::string_view bytes(reinterpret_cast<const char*>(blob.data()), blob.size());
-    const EntryHead head = scan_entry(bytes);
-    if (!head.error.empty()) return corrupt(fmt::format("audit entry {} is damaged", seq));
-    if (!is_consent_kind(head.kind)) continue;
-    Result<Json> entry = parse_json(bytes, "audit entry");
-    if (!entry.is_ok()) return corrupt(fmt::format("audit entry {} is damaged", seq));
-    const std::string why = replay.apply(seq, head.time, head.kind, (*entry)["meta"]);
-    if (!why.empty()) {
-      return corrupt(
-          fmt::format("the audit log breaks the consent rules at entry {}: {}", seq, why),
-          "tend audit export and tend audit verify show the whole log");
-    }
-  }
+  if (Status s = replay_rows(*st, replay); !s.is_ok()) return s;
   const LoggedGrant* g = replay.grant(id);
   return g == nullptr ? std::optional<LoggedGrant>() : std::optional<LoggedGrant>(*g);
 }
@@ -409,24 +414,7 @@ Result<std::vector<std::string>> rederive_consent(Db& db, AuditLog& audit, std::
   {
     Result<Statement> st = db.prepare("SELECT seq, bytes FROM audit_entry ORDER BY seq;");
     if (!st.is_ok()) return st.status();
-    for (;;) {
-      Result<bool> row = st->step();
-      if (!row.is_ok()) return row.status();
-      if (!*row) break;
-      const std::int64_t seq = st->int64(0);
-      const std::vector<std::uint8_t> blob = st->blob(1);
-      const std::string_view bytes(reinterpret_cast<const char*>(blob.data()), blob.size());
-      const EntryHead head = scan_entry(bytes);
-      if (!head.error.empty()) return corrupt(fmt::format("audit entry {} is damaged", seq));
-      if (!is_consent_kind(head.kind)) continue;
-      Result<Json> entry = parse_json(bytes, "audit entry");
-      if (!entry.is_ok()) return corrupt(fmt::format("audit entry {} is damaged", seq));
-      const std::string why = replay.apply(seq, head.time, head.kind, (*entry)["meta"]);
-      if (!why.empty()) {
-        return corrupt(
-            fmt::format("the audit log breaks the consent rules at entry {}: {}", seq, why));
-      }
-    }
+    if (Status s = replay_rows(*st, replay); !s.is_ok()) return s;
   }
   std::vector<std::string> revoked;
   for (const auto& [id, logged] : replay.all_grants()) {
